@@ -65,6 +65,12 @@ _ALL = [
         "3 or more units a day counts as a clinical risk factor.",
     ),
     Source(
+        "ects-2017-denosumab",
+        "ECTS 2017 denosumab discontinuation",
+        "Tsourdi E et al. Discontinuation of denosumab therapy for osteoporosis: a systematic "
+        "review and position statement by ECTS. Bone 2017;105:11-17.",
+    ),
+    Source(
         "project",
         "bonecare project default",
         "A bonecare default where the guidance names a measure without a number "
