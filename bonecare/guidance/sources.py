@@ -82,6 +82,6 @@ SOURCES: dict[str, Source] = {s.key: s for s in _ALL}
 
 
 def cite(*keys: str, detail: str = "") -> str:
-    """A human-readable citation for the given source keys, e.g. 'Exemestane bone-health guidance; ASCO 2019 rec. 3.1'."""
+    """A readable citation for the source keys, e.g. 'Exemestane bone-health guidance; ASCO 2019 rec. 3.1'."""
     labels = "; ".join(SOURCES[k].label for k in keys)
     return f"{labels} {detail}".strip()

@@ -1,0 +1,104 @@
+"""bonecare: the backend that helps women taking exemestane protect their bones."""
+
+import logging
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from bonecare import config as settings
+from bonecare import errors
+from bonecare.clock import SystemClock
+from bonecare.extensions import api, db, jwt, limiter, migrate
+
+# Every model module, so that metadata (and Alembic's autogenerate) sees every table.
+MODEL_MODULES = (
+    "bonecare.accounts.models",
+    "bonecare.audit.models",
+    "bonecare.intake.models",
+    "bonecare.exercise.models",
+    "bonecare.habits.models",
+    "bonecare.careplan.models",
+    "bonecare.dxa.models",
+    "bonecare.reminders.models",
+)
+
+BLUEPRINTS = (
+    "bonecare.health",
+    "bonecare.accounts.routes",
+    "bonecare.patients.routes",
+    "bonecare.intake.routes",
+    "bonecare.exercise.routes",
+    "bonecare.habits.routes",
+    "bonecare.careplan.routes",
+    "bonecare.adherence.routes",
+)
+
+_JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers and CLI commands."""
+    import importlib
+
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.config.update(settings.STATIC)
+    app.config.update(settings.from_env())
+    app.config.update(config or {})
+    app.extensions["bonecare.clock"] = app.config.pop("CLOCK", None) or SystemClock()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"), render_as_batch=True, compare_type=True
+    )
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs=_spec_kwargs())
+    errors.register(app)
+
+    from bonecare.accounts import auth
+
+    auth.init_app(app)
+    app.before_request(_require_json_body)
+    for module in BLUEPRINTS:
+        api.register_blueprint(importlib.import_module(module).bp)
+
+    from bonecare.accounts.cli import users_cli
+
+    app.cli.add_command(users_cli)
+    return app
+
+
+def _spec_kwargs() -> dict:
+    return {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "refreshToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT refresh token"},
+            }
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+def _require_json_body():
+    """A request body that is not JSON is a 415, whatever the endpoint."""
+    if request.method in _JSON_BODY_METHODS and request.path.startswith("/api/v1/"):
+        has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json:
+            raise errors.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    return None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: WAL for concurrent readers, foreign keys on, wait instead of failing on a lock."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,95 @@
+"""Bearer-token authentication for every endpoint but the public ones."""
+
+import uuid
+
+from flask import Flask, current_app, request
+from flask_jwt_extended import current_user as _jwt_user
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from bonecare import clock
+from bonecare.accounts.models import User
+from bonecare.accounts.service import session_is_live
+from bonecare.errors import Forbidden, problem
+from bonecare.extensions import db, jwt
+
+
+def public(func):
+    """Mark a view method as open to anyone (no bearer token), in the code and in the spec."""
+    func = Blueprint.doc(security=[])(func)
+    func.bonecare_public = True
+    return func
+
+
+def refresh_token_required(func):
+    """Mark a view method as taking a refresh token instead of an access token."""
+    func = public(func)
+    func.bonecare_refresh = True
+    return func
+
+
+def current_user() -> User:
+    """The signed-in user of this request."""
+    return _jwt_user
+
+
+def require_role(*roles: str) -> User:
+    """The signed-in user, if their role is one of these; else a 403."""
+    user = current_user()
+    if user.role not in roles:
+        raise Forbidden(f"This action is for {' or '.join(roles)} accounts.")
+    return user
+
+
+def current_sid() -> str:
+    """The login session of this request's token."""
+    return get_jwt()["sid"]
+
+
+def _view_method():
+    """The function that will answer this request (the MethodView's method, for class views)."""
+    view = current_app.view_functions.get(request.endpoint) if request.url_rule else None
+    cls = getattr(view, "view_class", None)
+    return getattr(cls, request.method.lower(), None) if cls else view
+
+
+def _authenticate():
+    if not request.path.startswith("/api/v1/") or request.method == "OPTIONS":
+        return None
+    method = _view_method()
+    if method is None:
+        return None  # 404/405 answer on their own
+    if getattr(method, "bonecare_refresh", False):
+        verify_jwt_in_request(refresh=True)
+    elif not getattr(method, "bonecare_public", False):
+        verify_jwt_in_request()
+    return None
+
+
+def _unauthorized(detail: str):
+    return problem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def init_app(app: Flask) -> None:
+    """Wire token checks and their problem+json answers into the app."""
+    app.before_request(_authenticate)
+
+    @jwt.user_lookup_loader
+    def _load_user(_header, payload):
+        try:
+            return db.session.get(User, uuid.UUID(payload["sub"]))
+        except (ValueError, KeyError):
+            return None
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header, payload):
+        return not session_is_live(db.session, payload.get("sid"), clock.now())
+
+    jwt.unauthorized_loader(lambda reason: _unauthorized("A bearer token is required."))
+    jwt.invalid_token_loader(lambda reason: _unauthorized("The token is not valid."))
+    jwt.expired_token_loader(lambda _h, _p: _unauthorized("The token has expired."))
+    jwt.revoked_token_loader(lambda _h, _p: _unauthorized("The token has been revoked."))
+    jwt.user_lookup_error_loader(lambda _h, _p: _unauthorized("The account no longer exists."))
+    jwt.token_verification_failed_loader(lambda _h, _p: _unauthorized("The token is not valid."))
+
+

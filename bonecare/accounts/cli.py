@@ -1,0 +1,37 @@
+"""`flask --app app users create`: clinician and admin accounts are made here, never by the API."""
+
+import click
+from flask.cli import AppGroup
+
+from bonecare.accounts import service
+from bonecare.clock import now
+from bonecare.errors import Conflict
+from bonecare.extensions import db
+from bonecare.schemas import validate_timezone
+
+users_cli = AppGroup("users", help="Manage clinician and admin accounts.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(["clinician", "admin"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the email's local part).")
+@click.option("--timezone", default="UTC", show_default=True)
+@click.password_option(help="Read from a prompt, or from standard input when piped (password, then confirmation).")
+def create(role, email, display_name, timezone, password):
+    """Create a clinician or admin account."""
+    if len(password) < 10:
+        raise click.BadParameter("must be at least 10 characters", param_hint="password")
+    try:
+        validate_timezone(timezone)
+    except Exception as exc:
+        raise click.BadParameter("unknown IANA time zone", param_hint="--timezone") from exc
+    try:
+        user = service.create_user(
+            db.session, email=email, password=password, display_name=display_name or email.split("@")[0],
+            timezone=timezone, role=role, now=now(),
+        )
+        db.session.commit()
+    except Conflict as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"created {role} {user.email} ({user.id})")

@@ -1,0 +1,112 @@
+"""/api/v1/auth, /api/v1/invitations and /api/v1/patients/{pid}/care-team"""
+
+import uuid
+
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+from flask_smorest import Blueprint
+
+from bonecare.accounts import service
+from bonecare.accounts.access import open_record
+from bonecare.accounts.auth import current_sid, current_user, public, refresh_token_required, require_role
+from bonecare.accounts.schemas import (
+    CareTeamMemberOut,
+    Empty,
+    InvitationCodeIn,
+    InvitationOut,
+    LoginIn,
+    RegisterIn,
+    TokensOut,
+    UserOut,
+)
+from bonecare.clock import now
+from bonecare.extensions import db, limiter
+from bonecare.schemas import PageQuery, page_of
+
+bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, tokens and care teams")
+
+
+def _auth_limit() -> str:
+    return current_app.config["BONECARE_AUTH_RATE_LIMIT"]
+
+
+@bp.route("/auth/register")
+class Register(MethodView):
+    decorators = [limiter.limit(_auth_limit, methods=["POST"])]
+
+    @public
+    @bp.arguments(RegisterIn)
+    @bp.response(201, UserOut)
+    def post(self, data):
+        """Create a patient account (with an invitation code, her clinician joins her care team)."""
+        return service.register(db.session, data, now())
+
+
+@bp.route("/auth/login")
+class Login(MethodView):
+    decorators = [limiter.limit(_auth_limit, methods=["POST"])]
+
+    @public
+    @bp.arguments(LoginIn)
+    @bp.response(200, TokensOut)
+    def post(self, data):
+        """Exchange email and password for an access and a refresh token."""
+        return service.login(db.session, data["email"], data["password"], now())
+
+
+@bp.route("/auth/refresh")
+class Refresh(MethodView):
+    @refresh_token_required
+    @bp.arguments(Empty)
+    @bp.response(200, TokensOut)
+    @bp.doc(security=[{"refreshToken": []}])
+    def post(self, _data):
+        """Trade the refresh token (as the bearer token) for a new pair; the old one stops working."""
+        return service.refresh(db.session, get_jwt(), now())
+
+
+@bp.route("/auth/logout")
+class Logout(MethodView):
+    @bp.response(204)
+    def post(self):
+        """Revoke this session's tokens."""
+        service.logout(db.session, current_sid(), now())
+
+
+@bp.route("/invitations")
+class Invitations(MethodView):
+    @bp.arguments(Empty)
+    @bp.response(201, InvitationOut)
+    def post(self, _data):
+        """A single-use code, valid 14 days, for a patient to add the calling clinician."""
+        return service.create_invitation(db.session, require_role("clinician"), now())
+
+
+@bp.route("/patients/<pid>/care-team")
+class CareTeam(MethodView):
+    @bp.arguments(PageQuery, location="query")
+    @bp.response(200, page_of(CareTeamMemberOut, "CareTeamPage"))
+    def get(self, query, pid):
+        """The clinicians who can see this patient (the patient herself)."""
+        return service.care_team(db.session, _own_record(pid), query)
+
+    @limiter.limit(_auth_limit)
+    @bp.arguments(InvitationCodeIn)
+    @bp.response(201, CareTeamMemberOut)
+    def post(self, data, pid):
+        """Add the clinician whose invitation code this is."""
+        return service.join_care_team(db.session, _own_record(pid), data["invitation_code"], now())
+
+
+@bp.route("/patients/<pid>/care-team/<uuid:clinician_id>")
+class CareTeamMember(MethodView):
+    @bp.response(204)
+    def delete(self, pid, clinician_id: uuid.UUID):
+        """Remove a clinician: their access ends at once."""
+        service.leave_care_team(db.session, _own_record(pid), clinician_id)
+
+
+def _own_record(pid: str):
+    """The care team is the patient's own business: a clinician on it sees a 403."""
+    return open_record(db.session, current_user(), pid, resource="care_team", action="update", now=now()).patient

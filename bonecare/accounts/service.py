@@ -1,0 +1,176 @@
+"""Account use cases: register, sign in, rotate, sign out, invitations and care teams."""
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jti
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
+from bonecare.accounts.passwords import hash_password, verify_password
+from bonecare.errors import Conflict, Invalid, NotFound, Unauthorized
+from bonecare.pagination import paginate
+
+INVITATION_VALIDITY = timedelta(days=14)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in clinic
+_CODE_LENGTH = 10
+
+
+def create_user(session, *, email, password, display_name, timezone, role, now: datetime) -> User:
+    """A new account; a taken email is a 409."""
+    user = User(
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name,
+        timezone=timezone,
+        created_at=now,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("An account with this email already exists.") from exc
+    return user
+
+
+def register(session, data: dict, now: datetime) -> User:
+    """A new patient, who joins the inviting clinician's care when a code comes along."""
+    code = data.pop("invitation_code", None)
+    invitation = _usable_invitation(session, code, now) if code else None
+    patient = create_user(session, role="patient", now=now, **data)
+    if invitation:
+        _accept(session, invitation, patient, now)
+    session.commit()
+    return patient
+
+
+def login(session, email: str, password: str, now: datetime) -> dict:
+    """A fresh token pair; the same 401 for an unknown email and a wrong password."""
+    user = session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password):
+        raise Unauthorized("The email or password is wrong.")
+    sid = uuid.uuid4()
+    tokens, jti, expires_at = _issue(user, sid, now)
+    session.add(AuthSession(id=sid, user_id=user.id, refresh_jti=jti, created_at=now, expires_at=expires_at))
+    session.commit()
+    return tokens
+
+
+def refresh(session, claims: dict, now: datetime) -> dict:
+    """Rotate: the presented refresh token is spent; presenting a spent one revokes the whole session."""
+    sid = uuid.UUID(claims["sid"])
+    user = session.get(User, uuid.UUID(claims["sub"]))
+    if user is None or not session_is_live(session, claims["sid"], now):
+        raise Unauthorized("The refresh token has been revoked.")
+    tokens, jti, expires_at = _issue(user, sid, now)
+    # Compare-and-swap so that two concurrent refreshes with one token cannot both win.
+    swapped = session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == sid, AuthSession.refresh_jti == claims["jti"], AuthSession.revoked_at.is_(None))
+        .values(refresh_jti=jti, expires_at=expires_at)
+    ).rowcount
+    if not swapped:
+        session.execute(update(AuthSession).where(AuthSession.id == sid).values(revoked_at=now))
+        session.commit()
+        raise Unauthorized("The refresh token was already used; the session has been revoked.")
+    session.commit()
+    return tokens
+
+
+def logout(session, sid: str, now: datetime) -> None:
+    """Revoke the session: its access and refresh tokens stop working at once."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == uuid.UUID(sid), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.commit()
+
+
+def session_is_live(session, sid: str | None, now: datetime) -> bool:
+    """Whether the login a token belongs to is still valid."""
+    try:
+        auth = session.get(AuthSession, uuid.UUID(sid))
+    except (TypeError, ValueError):
+        return False
+    return auth is not None and auth.revoked_at is None and auth.expires_at > now
+
+
+def _issue(user: User, sid: uuid.UUID, now: datetime) -> tuple[dict, str, datetime]:
+    """A token pair for the session, the refresh token's id and when the session lapses."""
+    cfg = current_app.config
+    access = create_access_token(identity=str(user.id), additional_claims={"sid": str(sid), "role": user.role})
+    refresh_token = create_refresh_token(identity=str(user.id), additional_claims={"sid": str(sid)})
+    tokens = {
+        "access_token": access,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+    return tokens, get_jti(refresh_token), now + cfg["JWT_REFRESH_TOKEN_EXPIRES"]
+
+
+def create_invitation(session, clinician: User, now: datetime) -> Invitation:
+    """A single-use code, valid 14 days, with which a patient adds this clinician."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+    invitation = Invitation(code=code, clinician_id=clinician.id, created_at=now, expires_at=now + INVITATION_VALIDITY)
+    session.add(invitation)
+    session.commit()
+    return invitation
+
+
+def _normalise_code(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
+def _usable_invitation(session, code: str, now: datetime) -> Invitation:
+    invitation = session.scalar(select(Invitation).where(Invitation.code == _normalise_code(code)))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        raise Invalid("The invitation code is unknown, used or expired.", "invitation_code")
+    return invitation
+
+
+def _accept(session, invitation: Invitation, patient: User, now: datetime) -> None:
+    # Only one patient may spend a code, even when two try at once.
+    spent = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now, used_by=patient.id)
+    ).rowcount
+    if not spent:
+        session.rollback()
+        raise Invalid("The invitation code is unknown, used or expired.", "invitation_code")
+    if session.get(CareTeamMember, (patient.id, invitation.clinician_id)) is None:
+        session.add(CareTeamMember(patient_id=patient.id, clinician_id=invitation.clinician_id, added_at=now))
+
+
+def join_care_team(session, patient: User, code: str, now: datetime) -> CareTeamMember:
+    """Spend an invitation code: its clinician joins the patient's care team."""
+    invitation = _usable_invitation(session, code, now)
+    _accept(session, invitation, patient, now)
+    session.commit()
+    return session.get(CareTeamMember, (patient.id, invitation.clinician_id))
+
+
+def care_team(session, patient: User, query: dict) -> dict:
+    """A page of the clinicians who can see this patient, oldest first."""
+    stmt = select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
+    rows, cursor = paginate(
+        session, stmt, [CareTeamMember.added_at, CareTeamMember.clinician_id],
+        [datetime.fromisoformat, uuid.UUID], query["limit"], query.get("cursor"),
+    )
+    return {"items": rows, "next_cursor": cursor}
+
+
+def leave_care_team(session, patient: User, clinician_id: uuid.UUID) -> None:
+    """The clinician loses access to the patient at once."""
+    member = session.get(CareTeamMember, (patient.id, clinician_id))
+    if member is None:
+        raise NotFound("That clinician is not on this care team.")
+    session.delete(member)
+    session.commit()

@@ -1,0 +1,1 @@
+"""The access log: who other than the patient read or changed her record, and when."""

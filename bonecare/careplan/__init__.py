@@ -1,0 +1,1 @@
+"""The patient's targets, with defaults from the guidance."""

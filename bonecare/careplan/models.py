@@ -1,0 +1,26 @@
+"""A patient's care plan (absent until a clinician changes a default)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bonecare.dbtypes import UTCDateTime
+from bonecare.extensions import db
+
+
+class CarePlan(db.Model):
+    """Daily intake targets, weekly exercise targets and the alcohol limit for one patient."""
+
+    __tablename__ = "care_plans"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    calcium_mg_min: Mapped[int] = mapped_column(Integer)
+    calcium_mg_max: Mapped[int] = mapped_column(Integer)
+    vitamin_d_iu_min: Mapped[int] = mapped_column(Integer)
+    vitamin_d_iu_max: Mapped[int] = mapped_column(Integer)
+    exercise_weekly: Mapped[dict] = mapped_column(JSON)
+    alcohol_drinks_per_week_max: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

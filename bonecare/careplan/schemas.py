@@ -1,0 +1,48 @@
+"""Care-plan schemas."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from bonecare.exercise.models import KINDS
+from bonecare.schemas import AwareDateTime, Strict
+
+
+class WeeklyTarget(Strict):
+    sessions = ma.fields.Integer(strict=True, validate=validate.Range(0, 21))
+    minutes = ma.fields.Integer(strict=True, validate=validate.Range(0, 3000))
+
+
+class ExerciseWeekly(Strict):
+    balance = ma.fields.Nested(WeeklyTarget, required=True)
+    flexibility = ma.fields.Nested(WeeklyTarget, required=True)
+    endurance = ma.fields.Nested(WeeklyTarget, required=True)
+    resistance = ma.fields.Nested(WeeklyTarget, required=True)
+
+
+class CarePlanIn(Strict):
+    calcium_mg_min = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 5000))
+    calcium_mg_max = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 5000))
+    vitamin_d_iu_min = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000))
+    vitamin_d_iu_max = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000))
+    exercise_weekly = ma.fields.Nested(ExerciseWeekly, required=True)
+    alcohol_drinks_per_week_max = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 100))
+
+    @ma.validates_schema
+    def _ranges(self, data, **kwargs):
+        errors = {}
+        for lo, hi in (("calcium_mg_min", "calcium_mg_max"), ("vitamin_d_iu_min", "vitamin_d_iu_max")):
+            if lo in data and hi in data and data[lo] > data[hi]:
+                errors[lo] = [f"Must not exceed {hi}."]
+        for kind in KINDS:
+            if kind in data.get("exercise_weekly", {}) and not data["exercise_weekly"][kind]:
+                errors[f"exercise_weekly.{kind}"] = ["Give sessions or minutes."]
+        if errors:
+            raise ma.ValidationError(errors)
+
+
+class CarePlanOut(CarePlanIn):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    is_default = ma.fields.Boolean(metadata={"description": "true while every target is the guidance's default"})
+    updated_at = AwareDateTime(allow_none=True)

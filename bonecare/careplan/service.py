@@ -1,0 +1,36 @@
+"""Care-plan use cases: the stored plan or the guidance's defaults."""
+
+from datetime import datetime
+
+from bonecare.accounts.access import open_record
+from bonecare.careplan.models import CarePlan
+from bonecare.guidance.targets import care_plan_defaults
+
+_FIELDS = tuple(care_plan_defaults())
+
+
+def targets_for(session, patient_id) -> dict:
+    """The patient's targets: what a clinician set, else the guidance defaults."""
+    plan = session.get(CarePlan, patient_id)
+    if plan is None:
+        return {**care_plan_defaults(), "is_default": True, "updated_at": None}
+    values = {f: getattr(plan, f) for f in _FIELDS}
+    return {**values, "is_default": values == care_plan_defaults(), "updated_at": plan.updated_at}
+
+
+def get(session, caller, pid, now: datetime) -> dict:
+    """The patient's care plan."""
+    access = open_record(session, caller, pid, resource="care_plan", now=now)
+    return targets_for(session, access.patient.id)
+
+
+def put(session, caller, pid, data: dict, now: datetime) -> dict:
+    """Replace the care plan (a clinician on the care team)."""
+    access = open_record(session, caller, pid, resource="care_plan", action="update", writers=("clinician",), now=now)
+    plan = session.get(CarePlan, access.patient.id) or CarePlan(patient_id=access.patient.id)
+    for field in _FIELDS:
+        setattr(plan, field, data[field])
+    plan.updated_at, plan.updated_by = now, access.caller.id
+    session.add(plan)
+    session.commit()
+    return targets_for(session, access.patient.id)

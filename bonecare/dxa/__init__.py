@@ -1,0 +1,1 @@
+"""DXA appointments and results, and 25-OH vitamin D labs."""

@@ -1,0 +1,176 @@
+"""The DomainError tree and every RFC 9457 problem+json handler."""
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, json
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE_BASE = "https://bonecare.dev/problems/"
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A rule violation a service raises; it carries its status, type and title."""
+
+    status = 400
+    type = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict | None = None, headers: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class NotFound(DomainError):
+    """The record does not exist, or the caller may not see it."""
+
+    status, type, title = 404, "not-found", "Not found"
+
+
+class Forbidden(DomainError):
+    """The caller may see the record but its role may not take this action."""
+
+    status, type, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(DomainError):
+    """Missing, invalid, expired or revoked credentials."""
+
+    status, type, title = 401, "unauthorized", "Unauthorized"
+
+
+class Conflict(DomainError):
+    """The request conflicts with what is stored."""
+
+    status, type, title = 409, "conflict", "Conflict"
+
+
+class Invalid(DomainError):
+    """The request is well-formed but breaks a rule (422)."""
+
+    status, type, title = 422, "validation-error", "Validation failed"
+
+    def __init__(self, detail: str, field: str | None = None, errors: dict | None = None):
+        super().__init__(detail, errors=errors or ({field: [detail]} if field else None))
+
+
+class UnsupportedMediaType(DomainError):
+    """The request body is not JSON."""
+
+    status, type, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was hit."""
+
+    status, type, title = 429, "rate-limited", "Too many requests"
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details (documentation only)."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+
+
+def problem(status: int, type_: str, title: str, detail: str, errors: dict | None = None, headers=None):
+    """A problem+json response tuple."""
+    body = {"type": PROBLEM_TYPE_BASE + type_, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Flask.response_class(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten(messages, prefix="") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"field.path": [messages]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            for sub, msgs in _flatten(value, path).items():
+                out.setdefault(sub, []).extend(msgs)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(_flatten(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "rate-limited",
+}
+
+
+def http_exception_problem(error: HTTPException):
+    """Any werkzeug/webargs HTTPException as problem+json."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    errors = None
+    detail = error.description or error.name
+    if "messages" in data:
+        # webargs: {"json": {...}} or {"query": {...}}; the location prefix adds nothing.
+        messages = data["messages"]
+        if isinstance(messages, dict) and len(messages) == 1:
+            messages = next(iter(messages.values()))
+        flat = _flatten(messages)
+        detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in sorted(flat.items()))
+        if status == 400:
+            detail = "The request body is not valid JSON."
+        else:
+            errors = flat
+            detail = "The request did not validate: " + detail
+    if status >= 500:
+        status, detail = 500, "An unexpected error occurred."
+    title = error.name if status < 500 else "Internal server error"
+    return problem(status, _SLUGS.get(status, "error"), title, detail, errors, headers)
+
+
+def register(app: Flask) -> None:
+    """Install the problem+json handlers on the app."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return problem(err.status, err.type, err.title, err.detail, err.errors, err.headers)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate(err: RateLimitExceeded):
+        retry_after = getattr(err, "retry_after", None)
+        headers = {"Retry-After": str(int(retry_after))} if retry_after else {}
+        detail = f"Rate limit exceeded ({err.description}); retry later."
+        return problem(429, "rate-limited", "Too many requests", detail, headers=headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        return http_exception_problem(err)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error")
+        return http_exception_problem(InternalServerError())

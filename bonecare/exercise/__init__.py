@@ -1,0 +1,1 @@
+"""Exercise sessions of the four kinds the guidance asks for."""

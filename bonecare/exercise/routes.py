@@ -1,0 +1,7 @@
+"""/api/v1/patients/{pid}/exercise"""
+
+from bonecare.exercise.schemas import ExerciseIn, ExerciseOut
+from bonecare.exercise.service import exercise
+from bonecare.logbook_routes import log_blueprint
+
+bp = log_blueprint(exercise, ExerciseIn, ExerciseOut, noun="exercise", description="Exercise sessions")

@@ -1,0 +1,41 @@
+"""The Flask extensions, created unbound and bound in create_app."""
+
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BonecareApi(Api):
+    """flask-smorest's Api, answering every HTTP error with RFC 9457 problem details."""
+
+    def handle_http_exception(self, error):
+        """Render any HTTPException as problem+json."""
+        from bonecare.errors import http_exception_problem
+
+        return http_exception_problem(error)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = BonecareApi()
+jwt = JWTManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -1,0 +1,1 @@
+"""Cigarettes and alcoholic drinks, one record per local day."""

@@ -1,0 +1,56 @@
+"""/api/v1/patients/{pid}/habits"""
+
+import re
+from datetime import date
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from bonecare.accounts.auth import current_user
+from bonecare.clock import now
+from bonecare.errors import Invalid
+from bonecare.extensions import db
+from bonecare.habits import service
+from bonecare.habits.schemas import HabitDayIn, HabitDayOut
+from bonecare.schemas import LogQuery, page_of
+
+bp = Blueprint("habits", __name__, url_prefix="/api/v1/patients", description="Cigarettes and drinks, per local day")
+
+
+def _day(value: str) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise Invalid("Must be a date YYYY-MM-DD.", "date")
+
+
+@bp.route("/<pid>/habits")
+class HabitList(MethodView):
+    @bp.arguments(LogQuery, location="query")
+    @bp.response(200, page_of(HabitDayOut, "HabitDayPage"))
+    def get(self, query, pid):
+        """List recorded days, newest first."""
+        return service.list_(db.session, current_user(), pid, query, now())
+
+
+@bp.route("/<pid>/habits/<day>")
+class HabitItem(MethodView):
+    @bp.arguments(HabitDayIn)
+    @bp.response(200, HabitDayOut)
+    @bp.alt_response(201, schema=HabitDayOut, description="the day had no record yet")
+    def put(self, data, pid, day):
+        """Replace the day's record."""
+        record, created = service.put(db.session, current_user(), pid, _day(day), data, now())
+        return record, 201 if created else 200
+
+    @bp.response(200, HabitDayOut)
+    def get(self, pid, day):
+        """The day's record."""
+        return service.get(db.session, current_user(), pid, _day(day), now())
+
+    @bp.response(204)
+    def delete(self, pid, day):
+        """Delete the day's record (kept as a tombstone for sync)."""
+        service.delete(db.session, current_user(), pid, _day(day), now())

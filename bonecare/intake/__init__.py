@@ -1,0 +1,1 @@
+"""Supplement and dietary intake of calcium and vitamin D."""

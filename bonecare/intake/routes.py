@@ -1,0 +1,7 @@
+"""/api/v1/patients/{pid}/intake"""
+
+from bonecare.intake.schemas import IntakeIn, IntakeOut
+from bonecare.intake.service import intake
+from bonecare.logbook_routes import log_blueprint
+
+bp = log_blueprint(intake, IntakeIn, IntakeOut, noun="intake", description="Calcium and vitamin D intake")

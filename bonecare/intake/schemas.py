@@ -1,0 +1,40 @@
+"""Intake request and response schemas."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from bonecare.schemas import AwareDateTime, Strict
+
+CALCIUM_MG_PER_ENTRY_MAX = 5000
+VITAMIN_D_IU_PER_ENTRY_MAX = 100_000
+
+
+class IntakeIn(Strict):
+    id = ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
+    taken_at = AwareDateTime(required=True)
+    calcium_mg = ma.fields.Float(load_default=0, validate=validate.Range(0, CALCIUM_MG_PER_ENTRY_MAX), allow_nan=False)
+    vitamin_d_iu = ma.fields.Float(
+        load_default=0, validate=validate.Range(0, VITAMIN_D_IU_PER_ENTRY_MAX), allow_nan=False
+    )
+    source = ma.fields.String(required=True, validate=validate.OneOf(["supplement", "diet"]))
+    product = ma.fields.String(load_default=None, validate=validate.Length(max=200))
+    note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
+
+    @ma.validates_schema
+    def _something_taken(self, data, **kwargs):
+        if not (data.get("calcium_mg", 0) > 0 or data.get("vitamin_d_iu", 0) > 0):
+            raise ma.ValidationError("At least one of calcium_mg and vitamin_d_iu must be above 0.", "calcium_mg")
+
+
+class IntakeOut(ma.Schema):
+    id = ma.fields.UUID()
+    taken_at = AwareDateTime()
+    local_date = ma.fields.Date()
+    calcium_mg = ma.fields.Float()
+    vitamin_d_iu = ma.fields.Float()
+    source = ma.fields.String()
+    product = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    created_at = AwareDateTime()
+    deleted_at = AwareDateTime(allow_none=True)
+

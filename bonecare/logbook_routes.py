@@ -1,0 +1,50 @@
+"""The HTTP face of a LogBook: list, create (idempotent), get and delete."""
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from bonecare.accounts.auth import current_user
+from bonecare.clock import now
+from bonecare.extensions import db
+from bonecare.logbook import LogBook
+from bonecare.schemas import LogQuery, page_of
+
+
+def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, description: str) -> Blueprint:
+    """A blueprint serving /api/v1/patients/{pid}/<resource> for one log."""
+    bp = Blueprint(book.resource, __name__, url_prefix="/api/v1/patients", description=description)
+    page_schema = page_of(out_schema, f"{out_schema.__name__.removesuffix('Out')}Page")
+
+    @bp.route(f"/<pid>/{book.resource}")
+    class Collection(MethodView):
+        @bp.arguments(LogQuery, location="query")
+        @bp.response(200, page_schema)
+        def get(self, query, pid):
+            return book.list_(db.session, current_user(), pid, query, now())
+
+        @bp.arguments(in_schema)
+        @bp.response(201, out_schema)
+        @bp.alt_response(200, schema=out_schema, description="a retry of an entry already stored (same id and body)")
+        def post(self, data, pid):
+            entry, created = book.log(db.session, current_user(), pid, data, now())
+            return entry, 201 if created else 200
+
+        get.__doc__ = f"List {noun} entries, newest first."
+        post.__doc__ = f"Log {noun}; a retry with the same id and body is a 200, another body a 409."
+
+    @bp.route(f"/<pid>/{book.resource}/<uuid:entry_id>")
+    class Item(MethodView):
+        @bp.response(200, out_schema)
+        def get(self, pid, entry_id: uuid.UUID):
+            return book.get(db.session, current_user(), pid, entry_id, now())
+
+        @bp.response(204)
+        def delete(self, pid, entry_id: uuid.UUID):
+            book.delete(db.session, current_user(), pid, entry_id, now())
+
+        get.__doc__ = f"One {noun} entry."
+        delete.__doc__ = f"Delete a {noun} entry; a tombstone is kept for sync."
+
+    return bp

@@ -1,0 +1,48 @@
+"""Keyset pagination: opaque cursors over (sort key, id)."""
+
+import base64
+import json
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Select, literal, tuple_
+
+from bonecare.errors import Invalid
+
+
+def encode_cursor(values: list) -> str:
+    """An opaque cursor for the position after the given sort values."""
+    plain = [v.isoformat() if isinstance(v, date | datetime) else str(v) if isinstance(v, uuid.UUID) else v
+             for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list:
+    """The sort values inside a cursor; a cursor we did not make is a 422."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except ValueError as exc:
+        raise Invalid("The cursor is not one this server issued.", "cursor") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise Invalid("The cursor is not one this server issued.", "cursor")
+    return values
+
+
+def paginate(session, stmt: Select, keys: list, parsers: list, limit: int, cursor: str | None, descending=False):
+    """Run stmt ordered by keys (ending with a unique one) from the cursor; returns (rows, next_cursor)."""
+    if cursor:
+        raw = decode_cursor(cursor, len(keys))
+        try:
+            values = [parse(v) for parse, v in zip(parsers, raw, strict=True)]
+        except (ValueError, TypeError) as exc:
+            raise Invalid("The cursor is not one this server issued.", "cursor") from exc
+        position, after = tuple_(*keys), tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
+        stmt = stmt.where(position < after if descending else position > after)
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, k.key) for k in keys])

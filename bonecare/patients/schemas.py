@@ -1,0 +1,43 @@
+"""Profile and access-log schemas."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from bonecare.accounts.models import SMOKING_STATUSES
+from bonecare.schemas import AwareDateTime, Strict, TimeOfDay, validate_timezone
+
+
+class QuietHours(Strict):
+    start = TimeOfDay(required=True)
+    end = TimeOfDay(required=True)
+
+
+class ProfilePatch(Strict):
+    display_name = ma.fields.String(validate=validate.Length(min=1, max=100))
+    timezone = ma.fields.String(validate=validate_timezone)
+    smoking_status = ma.fields.String(allow_none=True, validate=validate.OneOf(SMOKING_STATUSES))
+    quiet_hours = ma.fields.Nested(QuietHours, allow_none=True)
+
+
+class ProfileOut(ma.Schema):
+    id = ma.fields.UUID()
+    email = ma.fields.String()
+    display_name = ma.fields.String()
+    timezone = ma.fields.String()
+    smoking_status = ma.fields.String(allow_none=True)
+    quiet_hours = ma.fields.Method("_quiet_hours", metadata={"description": '{start, end} local "HH:MM", or null'})
+    created_at = AwareDateTime()
+
+    def _quiet_hours(self, user):
+        return {"start": user.quiet_start, "end": user.quiet_end} if user.quiet_start else None
+
+
+class AccessLogEntryOut(ma.Schema):
+    id = ma.fields.UUID()
+    at = AwareDateTime()
+    actor_id = ma.fields.UUID(allow_none=True)
+    actor_name = ma.fields.String(allow_none=True)
+    actor_role = ma.fields.String(allow_none=True)
+    action = ma.fields.String()
+    resource = ma.fields.String()
+    resource_id = ma.fields.String(allow_none=True)

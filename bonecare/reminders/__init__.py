@@ -1,0 +1,1 @@
+"""Reminder rules, their planned occurrences, devices, dispatch and the worker."""

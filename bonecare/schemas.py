@@ -1,0 +1,93 @@
+"""Schema pieces every package shares: strict base, aware instants, pages of results."""
+
+import zoneinfo
+from functools import cache
+
+import marshmallow as ma
+from marshmallow import validate
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class Strict(ma.Schema):
+    """Rejects unknown fields (the contract's 422)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 instant that must carry an offset; dumped in UTC with Z."""
+
+    default_error_messages = {
+        "invalid": "Not a valid ISO 8601 instant.",
+        "invalid_awareness": "The instant must carry a UTC offset (e.g. 2026-03-08T08:00:00-05:00 or ...Z).",
+    }
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from datetime import UTC
+
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value.microsecond == 0 else (
+            value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        )
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(name: str) -> None:
+    """An IANA time-zone name this machine knows."""
+    if name not in _zones():
+        raise ma.ValidationError("Unknown IANA time zone.")
+
+
+class TimeOfDay(ma.fields.String):
+    """A local wall-clock time "HH:MM"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time of day HH:MM."), **kwargs
+        )
+
+
+class PageQuery(Strict):
+    """?limit=&cursor= for every list."""
+
+    limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class DateRangeQuery(PageQuery):
+    """?from=&to= (inclusive, patient-local) with paging."""
+
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)
+
+    @ma.validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ma.ValidationError("Must not be after 'to'.", "from")
+
+
+def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The schema of a page: {items: [...], next_cursor}."""
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next_cursor": ma.fields.String(allow_none=True, required=True),
+        },
+        name=name,
+    )
+
+
+class LogQuery(DateRangeQuery):
+    """A log's list query: a local-date range, paging, and tombstones for sync."""
+
+    include_deleted = ma.fields.Boolean(
+        load_default=False, metadata={"description": "include tombstones of deleted entries, for sync"}
+    )

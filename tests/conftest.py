@@ -1,0 +1,123 @@
+"""Fixtures: one migrated database per run (SQLite file, or PostgreSQL via BONECARE_TEST_DATABASE_URL),
+emptied between tests; an app with a movable clock; clients signed in as each role."""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from bonecare import create_app
+from bonecare.extensions import db, limiter
+from tests.factories import Actors
+
+PG_URL = os.environ.get("BONECARE_TEST_DATABASE_URL")
+
+
+class MovableClock:
+    """The real clock until a test sets it."""
+
+    def __init__(self):
+        self.at = None
+
+    def now(self) -> datetime:
+        return self.at or datetime.now(UTC)
+
+    def set(self, iso: str | datetime) -> None:
+        self.at = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
+
+
+def _database_url(tmp_path_factory) -> str:
+    if not PG_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    try:
+        create_engine(PG_URL).connect().close()
+    except OperationalError as exc:
+        if os.environ.get("BONECARE_REQUIRE_TEST_DATABASE"):
+            raise
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _clock():
+    return MovableClock()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, _clock):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CLOCK": _clock,
+            "BONECARE_ARGON2_TIME_COST": 1,
+            "BONECARE_ARGON2_MEMORY_KIB": 8192,
+            "BONECARE_AUTH_RATE_LIMIT": "1000 per minute",
+            "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+            "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        }
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+
+
+@pytest.fixture
+def clock(_clock):
+    """Tests set the time with clock.set("2026-03-08T12:00:00Z"); it goes back to real time afterwards."""
+    yield _clock
+    _clock.at = None
+
+
+@pytest.fixture(autouse=True)
+def _clean(request, app, _clock):
+    """Every test starts with empty tables, fresh rate limits and the real clock."""
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+        limiter.reset()
+    _clock.at = None
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def session(ctx):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(app, client):
+    """auth.as_patient(), auth.as_clinician(), … signed-in API clients."""
+    return Actors(app, client)
