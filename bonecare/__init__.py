@@ -1,46 +1,36 @@
 """bonecare: the backend that helps women taking exemestane protect their bones."""
 
+import importlib
+import importlib.util
 import logging
+import pkgutil
 
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bonecare import config as settings
-from bonecare import errors
+from bonecare import errors, health
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 
-# Every model module, so that metadata (and Alembic's autogenerate) sees every table.
-MODEL_MODULES = (
-    "bonecare.accounts.models",
-    "bonecare.audit.models",
-    "bonecare.intake.models",
-    "bonecare.exercise.models",
-    "bonecare.habits.models",
-    "bonecare.careplan.models",
-    "bonecare.dxa.models",
-    "bonecare.reminders.models",
-)
 
-BLUEPRINTS = (
-    "bonecare.health",
-    "bonecare.accounts.routes",
-    "bonecare.patients.routes",
-    "bonecare.intake.routes",
-    "bonecare.exercise.routes",
-    "bonecare.habits.routes",
-    "bonecare.careplan.routes",
-    "bonecare.adherence.routes",
-)
+def _package_modules(name: str) -> list[str]:
+    """`bonecare.<package>.<name>` for every package that has one: models, routes and CLIs are found,
+    not listed, so that a new package needs no edit here."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = f"{__name__}.{info.name}.{name}"
+        if info.ispkg and importlib.util.find_spec(module) is not None:
+            found.append(module)
+    return found
+
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers and CLI commands."""
-    import importlib
-
     app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
     app.config.update(settings.STATIC)
     app.config.update(settings.from_env())
@@ -48,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["bonecare.clock"] = app.config.pop("CLOCK", None) or SystemClock()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    for module in MODEL_MODULES:
+    for module in _package_modules("models"):
         importlib.import_module(module)
     db.init_app(app)
     migrate.init_app(
@@ -63,12 +53,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     app.before_request(_require_json_body)
-    for module in BLUEPRINTS:
+    api.register_blueprint(health.bp)
+    for module in _package_modules("routes"):
         api.register_blueprint(importlib.import_module(module).bp)
-
-    from bonecare.accounts.cli import users_cli
-
-    app.cli.add_command(users_cli)
+    for module in _package_modules("cli"):
+        app.cli.add_command(importlib.import_module(module).cli)
     return app
 
 

@@ -9,10 +9,10 @@ from bonecare.errors import Conflict
 from bonecare.extensions import db
 from bonecare.schemas import validate_timezone
 
-users_cli = AppGroup("users", help="Manage clinician and admin accounts.")
+cli = AppGroup("users", help="Manage clinician and admin accounts.")
 
 
-@users_cli.command("create")
+@cli.command("create")
 @click.option("--role", type=click.Choice(["clinician", "admin"]), required=True)
 @click.option("--email", required=True)
 @click.option("--name", "display_name", default=None, help="Display name (default: the email's local part).")
