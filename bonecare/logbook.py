@@ -4,7 +4,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Index, String, Uuid, select
@@ -51,7 +51,12 @@ def local_today(timezone: str, now: datetime) -> date:
 
 def fingerprint(data: dict) -> str:
     """A stable digest of a request body (without its id)."""
-    plain = {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items() if k != "id"}
+    def canonical(value):
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        return value.isoformat() if isinstance(value, date) else value
+
+    plain = {k: canonical(v) for k, v in data.items() if k != "id"}
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
