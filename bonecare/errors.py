@@ -98,7 +98,8 @@ def _flatten(messages, prefix="") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            # marshmallow files errors about a whole nested object under "_schema": name the object.
+            path = prefix if key == "_schema" and prefix else f"{prefix}.{key}" if prefix else str(key)
             for sub, msgs in _flatten(value, path).items():
                 out.setdefault(sub, []).extend(msgs)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
