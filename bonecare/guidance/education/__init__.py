@@ -7,7 +7,7 @@ Pure Python: no Flask, no database. The content lives in one TOML file per topic
     order = 40                        # reading order in the catalogue (unique, ascending)
     last_reviewed = 2026-11-27        # a TOML local date
     clinician_only = true             # optional, default false: no [patient] table then
-    tags = ["calcium", "vitamin-d"]   # from TAGS; used to recommend topics
+    tags = ["calcium", "vitamin-d"]   # from TAGS, most central first; see recommend.py
 
     [patient]
     title = "..."
@@ -44,7 +44,7 @@ from bonecare.guidance.sources import SOURCES, cite
 
 AUDIENCES: tuple[str, ...] = ("patient", "clinician")
 
-#: The tags a topic may carry; the recommendation logic selects topics by these.
+#: The tags a topic may carry, most central first; :mod:`.recommend` selects topics by these.
 TAGS: frozenset[str] = frozenset(
     {
         "bone-loss",
