@@ -1,10 +1,11 @@
-"""/api/v1/patients/{pid}/today (and adherence)"""
+"""/api/v1/patients/{pid}/today and /adherence"""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
-from bonecare.adherence.schemas import TodayOut
+from bonecare.adherence import service
+from bonecare.adherence.schemas import AdherenceOut, AdherenceQuery, TodayOut
 from bonecare.adherence.today import today
 from bonecare.clock import now
 from bonecare.extensions import db
@@ -18,3 +19,12 @@ class Today(MethodView):
     def get(self, pid):
         """Today's totals against the targets, this week's exercise, the next reminder and DXA."""
         return today(db.session, current_user(), pid, now())
+
+
+@bp.route("/<pid>/adherence")
+class Adherence(MethodView):
+    @bp.arguments(AdherenceQuery, location="query")
+    @bp.response(200, AdherenceOut)
+    def get(self, query, pid):
+        """Adherence over a window of local days (default: the 30 ending today)."""
+        return service.adherence(db.session, current_user(), pid, query, now())

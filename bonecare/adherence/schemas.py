@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from bonecare.exercise.models import KINDS
-from bonecare.schemas import AwareDateTime
+from bonecare.schemas import AwareDateTime, Strict
 
 
 class CalciumToday(ma.Schema):
@@ -43,3 +43,82 @@ class TodayOut(ma.Schema):
     )
     next_reminder = ma.fields.Nested(NextReminder, allow_none=True)
     next_dxa_appointment = ma.fields.Nested(NextDxa, allow_none=True)
+
+
+class AdherenceQuery(Strict):
+    """?from=&to= (inclusive, patient-local; default the 30 local days ending today)."""
+
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)
+
+    @ma.validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ma.ValidationError("Must not be after 'to'.", "from")
+
+
+def _by_kind(description: str):
+    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": description})
+
+
+class IntakeAdherence(ma.Schema):
+    days = ma.fields.Integer(metadata={"description": "countable days in the window"})
+    days_met = ma.fields.Integer()
+    pct = ma.fields.Float(allow_none=True, metadata={"description": "0-100, one decimal; null with no countable day"})
+    days_over_upper_limit = ma.fields.Integer()
+
+
+class CalciumAdherence(IntakeAdherence):
+    mean_mg_per_day = ma.fields.Float(allow_none=True)
+
+
+class VitaminDAdherence(IntakeAdherence):
+    mean_iu_per_day = ma.fields.Float(allow_none=True)
+
+
+class ExerciseWeek(ma.Schema):
+    week_start = ma.fields.Date(metadata={"description": "the Monday of the ISO week (local)"})
+    complete = ma.fields.Boolean(metadata={"description": "all seven days are countable; only these are judged"})
+    minutes = _by_kind("minutes by kind, over the countable days")
+    sessions = _by_kind("sessions by kind, over the countable days")
+    met = ma.fields.Boolean(allow_none=True, metadata={"description": "every kind met its weekly target"})
+    kinds_met = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean(), allow_none=True)
+
+
+class ExerciseAdherence(ma.Schema):
+    weeks = ma.fields.List(ma.fields.Nested(ExerciseWeek))
+    weeks_counted = ma.fields.Integer()
+    weeks_met = ma.fields.Integer()
+    weeks_met_pct = ma.fields.Float(allow_none=True)
+
+
+class AlcoholAdherence(ma.Schema):
+    drinks_per_week_mean = ma.fields.Float(allow_none=True)
+    weeks_over_limit = ma.fields.Integer()
+    limit_per_week = ma.fields.Float()
+
+
+class SmokingAdherence(ma.Schema):
+    days_smoked = ma.fields.Integer()
+    cigarettes_total = ma.fields.Integer()
+
+
+class LoggingAdherence(ma.Schema):
+    days_with_any_log = ma.fields.Integer()
+    current_streak_days = ma.fields.Integer(
+        metadata={"description": "consecutive logged days ending today (or yesterday while today has no log yet)"}
+    )
+    last_logged_at = AwareDateTime(allow_none=True)
+
+
+class AdherenceOut(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", attribute="from")
+    to = ma.fields.Date()
+    start = ma.fields.Date(metadata={"description": "the patient's start: registration day or first log, if earlier"})
+    days = ma.fields.Integer(metadata={"description": "countable days: from start or from, to today or to"})
+    calcium = ma.fields.Nested(CalciumAdherence)
+    vitamin_d = ma.fields.Nested(VitaminDAdherence)
+    exercise = ma.fields.Nested(ExerciseAdherence)
+    alcohol = ma.fields.Nested(AlcoholAdherence)
+    smoking = ma.fields.Nested(SmokingAdherence)
+    logging = ma.fields.Nested(LoggingAdherence)

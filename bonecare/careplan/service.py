@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bonecare.accounts.access import open_record
 from bonecare.careplan.models import CarePlan
 from bonecare.guidance.targets import care_plan_defaults
@@ -34,3 +36,10 @@ def put(session, caller, pid, data: dict, now: datetime) -> dict:
     session.add(plan)
     session.commit()
     return targets_for(session, access.patient.id)
+
+
+def targets_for_many(session, patient_ids) -> dict:
+    """patient id -> targets, for many patients in one query."""
+    plans = {p.patient_id: p for p in session.scalars(select(CarePlan).where(CarePlan.patient_id.in_(patient_ids)))}
+    return {pid: {f: getattr(plans[pid], f) for f in _FIELDS} if pid in plans else care_plan_defaults()
+            for pid in patient_ids}

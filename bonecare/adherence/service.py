@@ -1,0 +1,163 @@
+"""Adherence over a window of local days, as API.md defines it, for one patient or many at once."""
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from bonecare.accounts.access import open_record
+from bonecare.adherence import queries
+from bonecare.careplan.service import targets_for_many
+from bonecare.errors import Invalid
+from bonecare.exercise.models import KINDS
+from bonecare.guidance import targets as t
+from bonecare.logbook import local_date_of, local_today
+
+# A window longer than this is refused: nobody reads ten years of adherence at once.
+MAX_WINDOW_DAYS = 3660
+
+
+def rounded(value: float | None, places: int = 1) -> float | None:
+    """A number rounded half-up to `places` decimals (Python's round() rounds half to even)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return rounded(100 * part / whole) if whole else None
+
+
+def _days(first: date, last: date) -> int:
+    return max(0, (last - first).days + 1)
+
+
+def _mondays(first: date, last: date) -> list[date]:
+    """The Monday of every ISO week that has a day in first..last."""
+    monday = first - timedelta(days=first.weekday())
+    out = []
+    while monday <= last:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def week_met(done: dict, weekly_targets: dict) -> dict[str, bool]:
+    """kind -> whether a week's (minutes, sessions) meet that kind's weekly target."""
+    met = {}
+    for kind in KINDS:
+        minutes, sessions = done.get(kind, (0, 0))
+        target = weekly_targets.get(kind) or {}
+        met[kind] = minutes >= target.get("minutes", 0) and sessions >= target.get("sessions", 0)
+    return met
+
+
+def _intake(totals: dict | None, days: int, nutrient: str, unit: str) -> dict:
+    totals = totals or {}
+    met = int(totals.get(f"{nutrient}_days_met") or 0)
+    total = float(totals.get(f"{nutrient}_total") or 0)
+    return {
+        "days": days,
+        "days_met": met,
+        "pct": _pct(met, days),
+        f"mean_{unit}_per_day": rounded(total / days) if days else None,
+        "days_over_upper_limit": int(totals.get(f"{nutrient}_days_over") or 0),
+    }
+
+
+def _exercise(weeks: dict, first: date, last: date, weekly_targets: dict) -> dict:
+    rows, counted, met_count = [], 0, 0
+    for monday in _mondays(first, last) if first <= last else []:
+        done = weeks.get(monday, {})
+        complete = monday >= first and monday + timedelta(days=6) <= last
+        by_kind = week_met(done, weekly_targets)
+        met = all(by_kind.values()) if complete else None
+        counted += complete
+        met_count += bool(met)
+        rows.append({
+            "week_start": monday,
+            "complete": complete,
+            "minutes": {k: done.get(k, (0, 0))[0] for k in KINDS},
+            "sessions": {k: done.get(k, (0, 0))[1] for k in KINDS},
+            "met": met,
+            "kinds_met": by_kind if complete else None,
+        })
+    return {"weeks": rows, "weeks_counted": counted, "weeks_met": met_count, "weeks_met_pct": _pct(met_count, counted)}
+
+
+def _habits(weeks: dict, days: int, limit: float) -> tuple[dict, dict]:
+    drinks = sum(w[0] for w in weeks.values())
+    alcohol = {
+        "drinks_per_week_mean": rounded(drinks * 7 / days) if days else None,
+        "weeks_over_limit": sum(1 for w in weeks.values() if w[0] > limit),
+        "limit_per_week": limit,
+    }
+    smoking = {"days_smoked": sum(w[2] for w in weeks.values()), "cigarettes_total": sum(w[1] for w in weeks.values())}
+    return alcohol, smoking
+
+
+def _streak(logged: dict, today: date) -> int:
+    latest, length = logged.get("streak") or (None, 0)
+    # A run is still current when its last day is today, or yesterday while today has nothing yet.
+    return length if latest is not None and latest >= today - timedelta(days=1) else 0
+
+
+def summaries(session, patients, ranges: dict, now: datetime, targets: dict | None = None) -> dict:
+    """patient id -> adherence over ranges[id] = (from, to), in a constant number of queries."""
+    if not patients:
+        return {}
+    targets = targets or targets_for_many(session, [p.id for p in patients])
+    windows = []
+    for p in patients:
+        first, last = ranges[p.id]
+        today = local_today(p.timezone, now)
+        windows.append(queries.Window(
+            p.id, first, min(last, today), today,
+            targets[p.id]["calcium_mg_min"], targets[p.id]["vitamin_d_iu_min"],
+        ))
+    intake = queries.intake_totals(session, windows)
+    exercise = queries.exercise_weeks(session, windows)
+    habits = queries.habit_weeks(session, windows)
+    logged = queries.logging(session, windows)
+
+    out = {}
+    for p, w in zip(patients, windows, strict=True):
+        plan, log = targets[p.id], logged.get(p.id, {})
+        registered = local_date_of(p.created_at, p.timezone)
+        start = min(registered, log["first_day"]) if log.get("first_day") else registered
+        first = max(w.first, start)
+        days = _days(first, w.last)
+        alcohol, smoking = _habits(habits.get(p.id, {}), days, plan["alcohol_drinks_per_week_max"])
+        out[p.id] = {
+            "from": ranges[p.id][0],
+            "to": ranges[p.id][1],
+            "start": start,
+            "days": days,
+            "calcium": _intake(intake.get(p.id), days, "calcium", "mg"),
+            "vitamin_d": _intake(intake.get(p.id), days, "vitamin_d", "iu"),
+            "exercise": _exercise(exercise.get(p.id, {}), first, w.last, plan["exercise_weekly"]),
+            "alcohol": alcohol,
+            "smoking": smoking,
+            "logging": {
+                "days_with_any_log": int(log.get("days_with_any_log") or 0),
+                "current_streak_days": _streak(log, w.today),
+                "last_logged_at": log.get("last_logged_at"),
+            },
+        }
+    return out
+
+
+def last_days(patient, days: int, now: datetime) -> tuple[date, date]:
+    """The `days` local days ending on the patient's today."""
+    today = local_today(patient.timezone, now)
+    return today - timedelta(days=days - 1), today
+
+
+def adherence(session, caller, pid, query: dict, now: datetime) -> dict:
+    """The patient's adherence from `from` to `to` (default: the 30 local days ending today)."""
+    access = open_record(session, caller, pid, resource="adherence", now=now)
+    patient = access.patient
+    today = local_today(patient.timezone, now)
+    last = query.get("to") or max(today, query.get("from_") or today)
+    first = query.get("from_") or last - timedelta(days=t.ADHERENCE_WINDOW_DAYS - 1)
+    if _days(first, last) > MAX_WINDOW_DAYS:
+        raise Invalid(f"The window may span at most {MAX_WINDOW_DAYS} days.", "from")
+    return summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id]

@@ -1,0 +1,15 @@
+"""Schemas of the assessment."""
+
+import marshmallow as ma
+
+
+class FlagOut(ma.Schema):
+    code = ma.fields.String()
+    severity = ma.fields.String(metadata={"enum": ["info", "warning", "urgent"]})
+    message = ma.fields.String()
+    citation = ma.fields.String()
+
+
+class AssessmentOut(ma.Schema):
+    flags = ma.fields.List(ma.fields.Nested(FlagOut), metadata={"description": "most severe first"})
+    next_dxa_due = ma.fields.Date(allow_none=True, metadata={"description": "null until a first DXA is on record"})

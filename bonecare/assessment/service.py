@@ -1,0 +1,116 @@
+"""Gathers a patient's facts from the record and applies the guidance rules to them."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from bonecare.accounts.access import open_record
+from bonecare.adherence.service import last_days, summaries, week_met
+from bonecare.careplan.service import targets_for_many
+from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
+from bonecare.guidance import targets as t
+from bonecare.guidance.rules import DxaFacts, Facts, assess
+from bonecare.logbook import local_today
+
+
+@dataclass(frozen=True)
+class PatientState:
+    """What the panel and the assessment know of one patient: facts, adherence, next appointment."""
+
+    facts: Facts
+    adherence: dict  # over the last ADHERENCE_WINDOW_DAYS local days
+    next_appointment: DxaAppointment | None
+
+
+def _dxa_facts(row: DxaResult) -> DxaFacts:
+    return DxaFacts(
+        performed_on=row.performed_on,
+        lumbar_spine_t=row.lumbar_spine_t,
+        total_hip_t=row.total_hip_t,
+        femoral_neck_t=row.femoral_neck_t,
+        frax_major_pct=row.frax_major_pct,
+        frax_hip_pct=row.frax_hip_pct,
+        vertebral_fractures=row.vertebral_fractures,
+    )
+
+
+def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int], int]:
+    """kind -> how many of the last complete weeks fell short, and how many weeks were counted."""
+    weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS:]
+    below = dict.fromkeys(weekly_targets, 0)
+    for week in weeks:
+        done = {k: (week["minutes"][k], week["sessions"][k]) for k in week["minutes"]}
+        for kind, met in week_met(done, weekly_targets).items():
+            below[kind] = below.get(kind, 0) + (not met)
+    return below, len(weeks)
+
+
+def _facts(patient, today: date, summary: dict, plan: dict, results, vitamin_d, appointment) -> Facts:
+    below, counted = _exercise_below(summary, plan["exercise_weekly"])
+    return Facts(
+        today=today,
+        dxa_results=tuple(_dxa_facts(r) for r in results),
+        vitamin_d_ng_ml=vitamin_d,
+        next_dxa_appointment=appointment.scheduled_for if appointment else None,
+        smoking_status=patient.smoking_status,
+        calcium_days=summary["calcium"]["days"],
+        calcium_days_met=summary["calcium"]["days_met"],
+        calcium_days_over_limit=summary["calcium"]["days_over_upper_limit"],
+        vitamin_d_days=summary["vitamin_d"]["days"],
+        vitamin_d_days_met=summary["vitamin_d"]["days_met"],
+        vitamin_d_days_over_limit=summary["vitamin_d"]["days_over_upper_limit"],
+        cigarettes_last_30_days=summary["smoking"]["cigarettes_total"],
+        alcohol_weeks_over_limit=summary["alcohol"]["weeks_over_limit"],
+        exercise_weeks_below_target=below,
+        exercise_weeks_counted=counted,
+    )
+
+
+def gather(session, patients, now: datetime) -> dict:
+    """patient id -> PatientState, for any number of patients in a constant number of queries."""
+    if not patients:
+        return {}
+    ids = [p.id for p in patients]
+    plans = targets_for_many(session, ids)
+    recent = summaries(
+        session, patients, {p.id: last_days(p, t.ADHERENCE_WINDOW_DAYS, now) for p in patients}, now, plans
+    )
+    results: dict = {}
+    for row in session.scalars(select(DxaResult).where(DxaResult.patient_id.in_(ids))):
+        results.setdefault(row.patient_id, []).append(row)
+    latest_lab: dict = {}
+    labs = select(VitaminDLab).where(VitaminDLab.patient_id.in_(ids))
+    for lab in session.scalars(labs.order_by(VitaminDLab.measured_on, VitaminDLab.created_at)):
+        latest_lab[lab.patient_id] = lab.vitamin_d_25oh_ng_ml
+    todays = {p.id: local_today(p.timezone, now) for p in patients}
+    upcoming: dict = {}
+    appointments = select(DxaAppointment).where(
+        DxaAppointment.patient_id.in_(ids),
+        DxaAppointment.deleted_at.is_(None),
+        DxaAppointment.scheduled_for >= min(todays.values()) - timedelta(days=1),
+    )
+    for appt in session.scalars(appointments.order_by(DxaAppointment.scheduled_for.desc())):
+        if appt.scheduled_for >= todays[appt.patient_id]:
+            upcoming[appt.patient_id] = appt  # the last one written is the earliest
+    return {
+        p.id: PatientState(
+            facts=_facts(p, todays[p.id], recent[p.id], plans[p.id], results.get(p.id, ()),
+                         latest_lab.get(p.id), upcoming.get(p.id)),
+            adherence=recent[p.id],
+            next_appointment=upcoming.get(p.id),
+        )
+        for p in patients
+    }
+
+
+def facts_for(session, patient, now: datetime) -> Facts:
+    """The plain facts the guidance rules look at, for one patient (a constant number of queries)."""
+    return gather(session, [patient], now)[patient.id].facts
+
+
+def assessment(session, caller, pid, now: datetime) -> dict:
+    """The guidance applied to the patient's record, worded for the caller's audience."""
+    access = open_record(session, caller, pid, resource="assessment", now=now)
+    result = assess(facts_for(session, access.patient, now), access.audience)
+    return {"flags": result.flags, "next_dxa_due": result.next_dxa_due}
