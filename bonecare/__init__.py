@@ -58,6 +58,10 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(importlib.import_module(module).bp)
     for module in _package_modules("cli"):
         app.cli.add_command(importlib.import_module(module).cli)
+    if app.config.get("BONECARE_INLINE_WORKER"):
+        from bonecare.reminders import worker
+
+        worker.start_inline(app)
     return app
 
 

@@ -1,0 +1,55 @@
+"""`flask reminders run | tick | vapid-keys`."""
+
+import json
+from datetime import UTC, datetime
+
+import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+
+from bonecare.reminders import worker
+from bonecare.reminders.endpoints import b64url
+
+cli = click.Group("reminders", help="The reminders worker.")
+
+
+@cli.command("run")
+def run():
+    """Run the reminders worker until stopped (plan, dispatch, recover, prune)."""
+    app = current_app._get_current_object()
+    click.echo(f"reminders worker {app.extensions.setdefault('bonecare.worker', worker.worker_id())} starting")
+    scheduler = worker.blocking_scheduler(app)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+def _instant(_ctx, _param, value):
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter("must be an ISO 8601 instant") from exc
+    if parsed.tzinfo is None:
+        raise click.BadParameter("must carry a UTC offset (e.g. 2026-03-08T13:00:00Z)")
+    return parsed.astimezone(UTC)
+
+
+@cli.command("tick")
+@click.option("--now", callback=_instant, help="Act as if the clock read this ISO 8601 instant.")
+def tick(now):
+    """One pass: plan and send everything due by --now; prints a JSON summary."""
+    click.echo(json.dumps(worker.tick(current_app._get_current_object(), now)))
+
+
+@cli.command("vapid-keys")
+def vapid_keys():
+    """Print a fresh VAPID key pair (private: base64url raw 32 bytes; public: applicationServerKey form)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+    public = b64url(key.public_key().public_bytes(serialization.Encoding.X962,
+                                                  serialization.PublicFormat.UncompressedPoint))
+    click.echo(json.dumps({"private_key": private, "public_key": public}))

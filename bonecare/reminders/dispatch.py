@@ -1,0 +1,217 @@
+"""Claim due occurrences atomically, deliver them, record every outcome; recover expired leases; prune."""
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
+
+from bonecare.accounts.models import User
+from bonecare.careplan.service import targets_for
+from bonecare.dbtypes import UTCDateTime
+from bonecare.exercise.models import Exercise
+from bonecare.intake.models import Intake
+from bonecare.reminders.models import Device, Occurrence, Reminder
+from bonecare.reminders.push import Backend, Message
+from bonecare.reminders.schedule import LATE_AFTER, backoff, in_quiet_hours
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BATCH = 100
+PRUNE_AFTER = timedelta(days=90)
+TERMINAL = ("sent", "skipped", "failed", "expired", "cancelled")
+_T = Occurrence.__table__
+
+
+def claim(engine, now: datetime, worker: str, limit: int = BATCH, lease: timedelta = LEASE) -> list:
+    """Claim up to `limit` due occurrences for this worker in one atomic statement; returns their ids.
+    PostgreSQL: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING.
+    SQLite: the same UPDATE … RETURNING inside BEGIN IMMEDIATE (SQLite has no SKIP LOCKED)."""
+    postgres = engine.dialect.name == "postgresql"
+    due = (
+        select(_T.c.id)
+        .where(_T.c.status == "pending", _T.c.due_at <= now,
+               or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= now))
+        .order_by(_T.c.due_at)
+        .limit(limit)
+    )
+    if postgres:
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(_T)
+        .where(_T.c.id.in_(due), _T.c.status == "pending")
+        .values(status="claimed", claimed_by=worker, lease_until=now + lease, updated_at=now)
+        .returning(_T.c.id)
+    )
+    if postgres:
+        with engine.begin() as conn:
+            return list(conn.execute(stmt).scalars())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            ids = list(conn.execute(stmt).scalars())
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+        return ids
+
+
+def recover(session, now: datetime) -> int:
+    """Return the claims of workers whose lease ran out (they died or hung) to pending; commits."""
+    result = session.execute(
+        update(Occurrence)
+        .where(Occurrence.status == "claimed", Occurrence.lease_until < now)
+        .values(status="pending", claimed_by=None, lease_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return max(result.rowcount or 0, 0)
+
+
+def prune(session, now: datetime) -> int:
+    """Delete finished occurrences older than the kept history; commits."""
+    result = session.execute(
+        delete(Occurrence)
+        .where(Occurrence.status.in_(TERMINAL), Occurrence.due_at < now - PRUNE_AFTER)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return max(result.rowcount or 0, 0)
+
+
+def _done_days(session, claimed: list[Occurrence], rules: dict) -> set[tuple]:
+    """(patient, local date, kind) for which a skip_if_done reminder has nothing left to remind of:
+    supplement — that day's calcium AND vitamin D targets met; exercise — a session logged that day."""
+    wanted = {kind: {(o.patient_id, o.local_date) for o in claimed
+                     if o.kind == kind and o.reminder_id in rules and rules[o.reminder_id].skip_if_done}
+              for kind in ("supplement", "exercise")}
+    done: set[tuple] = set()
+    if wanted["supplement"]:
+        pairs = list(wanted["supplement"])
+        totals = session.execute(
+            select(Intake.patient_id, Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
+            .where(tuple_(Intake.patient_id, Intake.local_date).in_(pairs), Intake.deleted_at.is_(None))
+            .group_by(Intake.patient_id, Intake.local_date)
+        ).all()
+        targets = {}
+        for patient_id, day, calcium, vitamin_d in totals:
+            target = targets.setdefault(patient_id, targets_for(session, patient_id))
+            if calcium >= target["calcium_mg_min"] and vitamin_d >= target["vitamin_d_iu_min"]:
+                done.add((patient_id, day, "supplement"))
+    if wanted["exercise"]:
+        pairs = list(wanted["exercise"])
+        for patient_id, day in session.execute(
+            select(Exercise.patient_id, Exercise.local_date)
+            .where(tuple_(Exercise.patient_id, Exercise.local_date).in_(pairs), Exercise.deleted_at.is_(None))
+            .distinct()
+        ).all():
+            done.add((patient_id, day, "exercise"))
+    return done
+
+
+_RESULT = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"), _T.c.claimed_by == bindparam("b_worker"), _T.c.status == "claimed")
+    .values(
+        status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+        sent_at=bindparam("b_sent_at", type_=UTCDateTime()), late=bindparam("b_late"),
+        next_attempt_at=bindparam("b_next", type_=UTCDateTime()), last_error=bindparam("b_error"),
+        lease_until=None, claimed_by=None, updated_at=bindparam("b_now", type_=UTCDateTime()),
+    )
+)
+
+
+def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, str | None, timedelta | None, list]:
+    """Send to every device: (overall kind, error, retry-after, dead device ids)."""
+    if not backend.platforms:
+        outcome = backend.send(None, message)
+        return outcome.kind, outcome.detail or None, outcome.retry_after, []
+    if not devices:
+        return "error", "no active device", None, []
+    kinds, errors, waits, dead = set(), [], [], []
+    for device in devices:
+        outcome = backend.send(device, message)
+        kinds.add(outcome.kind)
+        if outcome.kind == "dead":
+            dead.append(device.id)
+        if outcome.detail:
+            errors.append(outcome.detail)
+        if outcome.retry_after:
+            waits.append(outcome.retry_after)
+    overall = "ok" if "ok" in kinds else "retry" if "retry" in kinds else "error"
+    return overall, "; ".join(errors)[:300] or None, max(waits) if waits else None, dead
+
+
+def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit: int = BATCH) -> Counter:
+    """Claim one batch and take every claimed occurrence to its next recorded state; commits."""
+    session.commit()  # no write transaction of ours may hold SQLite's lock while we claim
+    ids = claim(session.get_bind(), now, worker, limit)
+    counts = Counter(claimed=len(ids))
+    if not ids:
+        return counts
+    claimed = sorted(session.scalars(select(Occurrence).where(Occurrence.id.in_(ids))).all(), key=lambda o: o.due_at)
+    patients = {u.id: u for u in session.scalars(select(User).where(User.id.in_({o.patient_id for o in claimed})))}
+    rule_ids = {o.reminder_id for o in claimed if o.reminder_id}
+    rules = {r.id: r for r in session.scalars(select(Reminder).where(Reminder.id.in_(rule_ids)))} if rule_ids else {}
+    devices: dict = {}
+    if backend.platforms:
+        for device in session.scalars(select(Device).where(
+            Device.patient_id.in_(set(patients)), Device.active.is_(True), Device.platform.in_(backend.platforms)
+        )):
+            devices.setdefault(device.patient_id, []).append(device)
+    done = _done_days(session, claimed, rules)
+    for obj in [*claimed, *patients.values(), *rules.values(), *(d for ds in devices.values() for d in ds)]:
+        session.expunge(obj)  # keep them as loaded while the read transaction ends
+    session.rollback()  # hold no transaction while talking to the network
+
+    results, dead_devices, latest_of_rule = [], [], {}
+    for occ in reversed(claimed):  # newest first: an older miss of the same rule is superseded
+        if occ.reminder_id:
+            latest_of_rule.setdefault(occ.reminder_id, occ.id)
+    for occ in claimed:
+        patient = patients[occ.patient_id]
+        row = {"b_id": occ.id, "b_worker": worker, "b_attempts": occ.attempts, "b_sent_at": None, "b_late": False,
+               "b_next": None, "b_error": None, "b_now": now}
+        deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
+        if now > deadline:
+            row.update(b_status="expired", b_error="past its grace window")
+        elif occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
+            row.update(b_status="expired", b_error="superseded by a later occurrence")
+        elif (occ.patient_id, occ.local_date, occ.kind) in done:
+            row.update(b_status="skipped", b_error="already done today")
+        elif in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):
+            row.update(b_status="skipped", b_error="quiet hours")
+        else:
+            ttl = max(int((deadline - now).total_seconds()), 60)
+            message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
+            kind, error, wait, dead = _deliver(backend, message, devices.get(occ.patient_id, []))
+            dead_devices.extend(dead)
+            row.update(b_attempts=occ.attempts + 1, b_error=error)
+            if kind == "ok":
+                row.update(b_status="sent", b_sent_at=now, b_late=now - occ.due_at > LATE_AFTER)
+            elif kind == "retry" and now + (delay := backoff(occ.attempts + 1, wait)) <= deadline:
+                row.update(b_status="pending", b_next=now + delay)
+            else:
+                row.update(b_status="failed")
+        counts[row["b_status"] if row["b_status"] != "pending" else "retrying"] += 1
+        counts["late"] += bool(row["b_late"])
+        results.append(row)
+    session.execute(_RESULT, results)
+    if dead_devices:
+        session.execute(update(Device).where(Device.id.in_(dead_devices))
+                        .values(active=False, deactivated_at=now).execution_options(synchronize_session=False))
+    session.commit()
+    return counts
+
+
+def dispatch(session, backend: Backend, now, worker: str, limit: int = BATCH, max_batches: int = 1000) -> Counter:
+    """Dispatch batches until nothing is due; `now` is a callable read before each batch."""
+    total = Counter()
+    for _ in range(max_batches):
+        counts = dispatch_batch(session, backend, now(), worker, limit)
+        total.update(counts)
+        if counts["claimed"] < limit:
+            break
+    return total

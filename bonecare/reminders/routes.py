@@ -1,0 +1,83 @@
+"""/api/v1/patients/{pid}/reminders, /devices and /notifications"""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from bonecare.accounts.auth import current_user
+from bonecare.clock import now
+from bonecare.extensions import db
+from bonecare.reminders import service
+from bonecare.reminders.schemas import (
+    DeviceIn,
+    DeviceOut,
+    NotificationOut,
+    NotificationQuery,
+    ReminderIn,
+    ReminderOut,
+    ReminderPatch,
+)
+from bonecare.schemas import PageQuery, page_of
+
+bp = Blueprint("reminders", __name__, url_prefix="/api/v1/patients",
+               description="Reminder rules, push devices and the notifications sent")
+
+
+@bp.route("/<pid>/reminders")
+class ReminderList(MethodView):
+    @bp.arguments(PageQuery, location="query")
+    @bp.response(200, page_of(ReminderOut, "ReminderPage"))
+    def get(self, query, pid):
+        """The patient's reminder rules."""
+        return service.list_reminders(db.session, current_user(), pid, query, now())
+
+    @bp.arguments(ReminderIn)
+    @bp.response(201, ReminderOut)
+    @bp.alt_response(200, schema=ReminderOut, description="a retry with the same id and body")
+    def post(self, data, pid):
+        """Add a reminder rule (the patient)."""
+        view, created = service.create_reminder(db.session, current_user(), pid, data, now())
+        return view, 201 if created else 200
+
+
+@bp.route("/<pid>/reminders/<reminder_id>")
+class ReminderItem(MethodView):
+    @bp.arguments(ReminderPatch)
+    @bp.response(200, ReminderOut)
+    def patch(self, changes, pid, reminder_id):
+        """Change a reminder rule; future pending reminders are re-planned."""
+        return service.update_reminder(db.session, current_user(), pid, reminder_id, changes, now())
+
+    @bp.response(204)
+    def delete(self, pid, reminder_id):
+        """Delete a reminder rule; its pending reminders are cancelled."""
+        service.delete_reminder(db.session, current_user(), pid, reminder_id, now())
+
+
+@bp.route("/<pid>/devices")
+class DeviceList(MethodView):
+    @bp.arguments(DeviceIn)
+    @bp.response(201, DeviceOut)
+    @bp.alt_response(200, schema=DeviceOut, description="the same target again (refreshed)")
+    def post(self, data, pid):
+        """Register a push target: a Web Push subscription on a known push service, or an FCM token."""
+        allowed = current_app.config.get("BONECARE_PUSH_ALLOWED_HOSTS") or []
+        device, created = service.register_device(db.session, current_user(), pid, data, allowed, now())
+        return device, 201 if created else 200
+
+
+@bp.route("/<pid>/devices/<device_id>")
+class DeviceItem(MethodView):
+    @bp.response(204)
+    def delete(self, pid, device_id):
+        """Stop sending to a device."""
+        service.delete_device(db.session, current_user(), pid, device_id, now())
+
+
+@bp.route("/<pid>/notifications")
+class NotificationList(MethodView):
+    @bp.arguments(NotificationQuery, location="query")
+    @bp.response(200, page_of(NotificationOut, "NotificationPage"))
+    def get(self, query, pid):
+        """Reminders as planned and sent, newest first."""
+        return service.list_notifications(db.session, current_user(), pid, query, now())

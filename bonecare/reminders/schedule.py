@@ -1,0 +1,71 @@
+"""Pure time rules of reminders: RFC 5545 local times, days of week, quiet hours, backoff."""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# How late a daily reminder may still be sent (REMINDERS.md: daily 2 h); DXA reminders keep half a day.
+DAILY_GRACE = timedelta(hours=2)
+DXA_GRACE = timedelta(hours=12)
+DXA_TIME = time(9, 0)
+DXA_LEADS = {"7d": 7, "1d": 1}
+# A send later than this after its due instant is recorded as late.
+LATE_AFTER = timedelta(seconds=60)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+def parse_time(value: str) -> time:
+    """"HH:MM" as a time."""
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def local_instant(day: date, at: time, timezone: str) -> datetime:
+    """The UTC instant of a local wall-clock time, by RFC 5545: a time inside a gap (spring forward)
+    moves forward by the length of the gap; an ambiguous one (fall back) is its first occurrence.
+    Python's fold=0 is exactly that rule (PEP 495): the offset in force before the transition."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).replace(fold=0).astimezone(UTC)
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    """The local calendar date of an instant in a zone."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def days_of(value: str) -> set[int]:
+    """A stored "mon,tue" as weekday numbers (Monday 0)."""
+    return {DAYS.index(d) for d in value.split(",") if d}
+
+
+def next_fire(time_of_day: str, days_of_week: str, timezone: str, after: datetime) -> datetime | None:
+    """The next instant at or after `after` at which a rule fires."""
+    weekdays = days_of(days_of_week)
+    at = parse_time(time_of_day)
+    start = local_date(after, timezone)
+    for offset in range(9):
+        day = start + timedelta(days=offset)
+        if day.weekday() in weekdays:
+            due = local_instant(day, at, timezone)
+            if due >= after:
+                return due
+    return None
+
+
+def in_quiet_hours(instant: datetime, timezone: str, start: str | None, end: str | None) -> bool:
+    """Whether an instant falls in the patient's quiet hours [start, end) on her local clock."""
+    if not start or not end or start == end:
+        return False
+    clock = instant.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    if start < end:
+        return start <= clock < end
+    return clock >= start or clock < end  # overnight, e.g. 22:00–07:00
+
+
+def backoff(attempts: int, retry_after: timedelta | None, rng=random) -> timedelta:
+    """Exponential backoff with full jitter over its upper half, never sooner than the service's Retry-After."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(attempts - 1, 0)))
+    delay = ceiling * (0.5 + rng.random() / 2)
+    return max(delay, retry_after or timedelta(0))

@@ -1,0 +1,114 @@
+"""Reminder, device and notification request and response schemas."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from bonecare.reminders.schedule import DAYS
+from bonecare.schemas import AwareDateTime, PageQuery, Strict, TimeOfDay
+
+KINDS = ("supplement", "exercise", "custom")
+PLATFORMS = ("webpush", "fcm")
+
+
+def _unique(values):
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("Days must not repeat.")
+
+
+class _ReminderFields(Strict):
+    kind = ma.fields.String(validate=validate.OneOf(KINDS))
+    time_of_day = TimeOfDay(metadata={"description": "local wall-clock time HH:MM in the patient's zone"})
+    days_of_week = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(DAYS)), validate=[validate.Length(min=1, max=7), _unique]
+    )
+    title = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "the patient's own words; default is generic"})
+    body = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=300))
+    enabled = ma.fields.Boolean()
+    skip_if_done = ma.fields.Boolean(
+        metadata={"description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
+                                 "an exercise reminder when a session is logged that day"}
+    )
+
+
+class ReminderIn(_ReminderFields):
+    id = ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
+    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
+    time_of_day = TimeOfDay(required=True, metadata={"description": "local wall-clock time HH:MM"})
+    days_of_week = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(DAYS)), load_default=list(DAYS),
+        validate=[validate.Length(min=1, max=7), _unique],
+    )
+    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    body = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=300))
+    enabled = ma.fields.Boolean(load_default=True)
+    skip_if_done = ma.fields.Boolean(load_default=True)
+
+
+class ReminderPatch(_ReminderFields):
+    """Any subset of a reminder's fields."""
+
+
+class ReminderOut(ma.Schema):
+    id = ma.fields.UUID()
+    kind = ma.fields.String()
+    time_of_day = ma.fields.String()
+    days_of_week = ma.fields.List(ma.fields.String())
+    title = ma.fields.String(allow_none=True)
+    body = ma.fields.String(allow_none=True)
+    enabled = ma.fields.Boolean()
+    skip_if_done = ma.fields.Boolean()
+    next_fire_at = AwareDateTime(allow_none=True)
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
+
+
+class SubscriptionKeys(Strict):
+    p256dh = ma.fields.String(required=True, validate=validate.Length(max=200))
+    auth = ma.fields.String(required=True, validate=validate.Length(max=100))
+
+
+class Subscription(Strict):
+    endpoint = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    keys = ma.fields.Nested(SubscriptionKeys, required=True)
+    expirationTime = ma.fields.Raw(load_default=None, allow_none=True,  # noqa: N815 - the browser's own name
+                                   metadata={"description": "as PushSubscription.toJSON() gives it; ignored"})
+
+
+class DeviceIn(Strict):
+    platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    subscription = ma.fields.Nested(Subscription, metadata={"description": "Web Push: PushSubscription.toJSON()"})
+    token = ma.fields.String(validate=validate.Length(min=1, max=4096), metadata={"description": "FCM token"})
+
+    @ma.validates_schema
+    def _one_target(self, data, **kwargs):
+        if data.get("platform") == "webpush" and ("subscription" not in data or "token" in data):
+            raise ma.ValidationError("A webpush device takes a subscription (and no token).", "subscription")
+        if data.get("platform") == "fcm" and ("token" not in data or "subscription" in data):
+            raise ma.ValidationError("An fcm device takes a token (and no subscription).", "token")
+
+
+class DeviceOut(ma.Schema):
+    id = ma.fields.UUID()
+    platform = ma.fields.String()
+    endpoint = ma.fields.String(allow_none=True)
+    active = ma.fields.Boolean()
+    created_at = AwareDateTime()
+
+
+class NotificationQuery(PageQuery):
+    status = ma.fields.String(
+        load_default=None, validate=validate.OneOf(("pending", "sent", "skipped", "failed", "expired", "cancelled"))
+    )
+
+
+class NotificationOut(ma.Schema):
+    id = ma.fields.UUID()
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    body = ma.fields.String()
+    scheduled_for = AwareDateTime(attribute="due_at")
+    status = ma.fields.Function(lambda o: "pending" if o.status == "claimed" else o.status)
+    sent_at = AwareDateTime(allow_none=True)
+    attempts = ma.fields.Integer()
+    late = ma.fields.Boolean()

@@ -1,0 +1,173 @@
+"""Reminder, device and notification use cases."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bonecare.accounts.access import open_record
+from bonecare.errors import Conflict, Invalid, NotFound
+from bonecare.pagination import paginate
+from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
+from bonecare.reminders.models import Device, Occurrence, Reminder
+from bonecare.reminders.planner import plan
+from bonecare.reminders.schedule import DAYS, next_fire
+
+_FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "skip_if_done")
+
+
+def _stored(data: dict) -> dict:
+    """Request fields as columns (days as "mon,tue" in week order)."""
+    out = {k: v for k, v in data.items() if k in _FIELDS}
+    if "days_of_week" in out:
+        out["days_of_week"] = ",".join(d for d in DAYS if d in out["days_of_week"])
+    return out
+
+
+def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
+    """A rule as the API shows it, with when it fires next."""
+    fires = next_fire(reminder.time_of_day, reminder.days_of_week, timezone, now) if reminder.enabled else None
+    return {**{f: getattr(reminder, f) for f in _FIELDS}, "id": reminder.id,
+            "days_of_week": reminder.days_of_week.split(","), "next_fire_at": fires,
+            "created_at": reminder.created_at, "updated_at": reminder.updated_at}
+
+
+def _live(session, patient, reminder_id: str) -> Reminder:
+    try:
+        rid = uuid.UUID(reminder_id)
+    except ValueError:
+        rid = None
+    reminder = session.get(Reminder, rid) if rid else None
+    if reminder is None or reminder.patient_id != patient.id or reminder.deleted_at is not None:
+        raise NotFound("No such reminder.")
+    return reminder
+
+
+def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
+    """A page of the patient's reminder rules, oldest first."""
+    patient = open_record(session, caller, pid, resource="reminders", now=now).patient
+    stmt = select(Reminder).where(Reminder.patient_id == patient.id, Reminder.deleted_at.is_(None))
+    rows, cursor = paginate(session, stmt, [Reminder.created_at, Reminder.id], [datetime.fromisoformat, uuid.UUID],
+                            query["limit"], query.get("cursor"))
+    return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
+
+
+def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[dict, bool]:
+    """Store a rule and plan it at once: returns (view, created); a retry with the same id is recognised."""
+    patient = open_record(session, caller, pid, resource="reminders", action="create", now=now).patient
+    values = _stored(data)
+    reminder_id = data.get("id") or uuid.uuid4()
+    existing = session.get(Reminder, reminder_id)
+    if existing is None:
+        reminder = Reminder(id=reminder_id, patient_id=patient.id, created_at=now, updated_at=now, **values)
+        session.add(reminder)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = session.get(Reminder, reminder_id)
+            if existing is None:
+                raise
+        else:
+            plan(session, now, reminder_id=reminder.id)
+            return _view(reminder, patient.timezone, now), True
+    if existing.patient_id != patient.id or existing.deleted_at is not None or any(
+        getattr(existing, k) != v for k, v in values.items()
+    ):
+        raise Conflict("This id is already used by a different reminder.")
+    return _view(existing, patient.timezone, now), False
+
+
+def update_reminder(session, caller, pid, reminder_id: str, changes: dict, now: datetime) -> dict:
+    """Change a rule; its future pending occurrences are re-planned at once."""
+    patient = open_record(session, caller, pid, resource="reminders", action="update", resource_id=reminder_id,
+                          now=now).patient
+    reminder = _live(session, patient, reminder_id)
+    for field, value in _stored(changes).items():
+        if field == "kind" and value is None:
+            raise Invalid("Field may not be null.", "kind")
+        setattr(reminder, field, value)
+    reminder.updated_at = now
+    session.commit()
+    plan(session, now, reminder_id=reminder.id)
+    return _view(reminder, patient.timezone, now)
+
+
+def delete_reminder(session, caller, pid, reminder_id: str, now: datetime) -> None:
+    """Delete a rule; its pending occurrences are cancelled, those already sent stay in the history."""
+    patient = open_record(session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id,
+                          now=now).patient
+    reminder = _live(session, patient, reminder_id)
+    reminder.deleted_at = reminder.updated_at = now
+    session.commit()
+    plan(session, now, reminder_id=reminder.id)
+
+
+def _check_subscription(subscription: dict, allowed_hosts: list[str]) -> None:
+    problems = {}
+    if message := endpoint_problem(subscription["endpoint"], allowed_hosts):
+        problems["subscription.endpoint"] = [message]
+    if message := p256dh_problem(subscription["keys"]["p256dh"]):
+        problems["subscription.keys.p256dh"] = [message]
+    if message := auth_problem(subscription["keys"]["auth"]):
+        problems["subscription.keys.auth"] = [message]
+    if problems:
+        raise Invalid("The push subscription is not acceptable.", errors=problems)
+
+
+def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], now: datetime) -> tuple[Device, bool]:
+    """Register a push target (or refresh the same one): returns (device, created). A target that moved to
+    this patient stops receiving anyone else's reminders."""
+    patient = open_record(session, caller, pid, resource="devices", action="create", now=now).patient
+    if data["platform"] == "webpush":
+        subscription = data["subscription"]
+        _check_subscription(subscription, allowed_hosts)
+        target = {"endpoint": subscription["endpoint"], "token": None}
+        keys = {"p256dh": subscription["keys"]["p256dh"], "auth": subscription["keys"]["auth"]}
+        same = Device.endpoint == subscription["endpoint"]
+    else:
+        target, keys, same = {"endpoint": None, "token": data["token"]}, {"p256dh": None, "auth": None}, (
+            Device.token == data["token"])
+    session.execute(
+        update(Device).where(same, Device.platform == data["platform"], Device.patient_id != patient.id,
+                             Device.active.is_(True))
+        .values(active=False, deactivated_at=now).execution_options(synchronize_session=False)
+    )
+    device = session.scalar(select(Device).where(same, Device.platform == data["platform"],
+                                                 Device.patient_id == patient.id))
+    created = device is None
+    if created:
+        device = Device(patient_id=patient.id, platform=data["platform"], created_at=now, **target)
+        session.add(device)
+    device.p256dh, device.auth = keys["p256dh"], keys["auth"]
+    device.active, device.deactivated_at = True, None
+    session.commit()
+    return device, created
+
+
+def delete_device(session, caller, pid, device_id: str, now: datetime) -> None:
+    """Stop sending to a device."""
+    patient = open_record(session, caller, pid, resource="devices", action="delete", resource_id=device_id,
+                          now=now).patient
+    try:
+        device = session.get(Device, uuid.UUID(device_id))
+    except ValueError:
+        device = None
+    if device is None or device.patient_id != patient.id:
+        raise NotFound("No such device.")
+    session.delete(device)
+    session.commit()
+
+
+def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict:
+    """A page of the patient's reminders as planned and sent, newest first."""
+    patient = open_record(session, caller, pid, resource="notifications", now=now).patient
+    stmt = select(Occurrence).where(Occurrence.patient_id == patient.id)
+    if query.get("status") == "pending":
+        stmt = stmt.where(or_(Occurrence.status == "pending", Occurrence.status == "claimed"))
+    elif query.get("status"):
+        stmt = stmt.where(Occurrence.status == query["status"])
+    rows, cursor = paginate(session, stmt, [Occurrence.due_at, Occurrence.id], [datetime.fromisoformat, uuid.UUID],
+                            query["limit"], query.get("cursor"), descending=True)
+    return {"items": rows, "next_cursor": cursor}
