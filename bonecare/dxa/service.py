@@ -1,0 +1,150 @@
+"""DXA and lab use cases: clinicians write, the patient and her clinicians read; the 12-month rule."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bonecare.accounts.access import open_record
+from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
+from bonecare.errors import Conflict, Invalid, NotFound
+from bonecare.guidance import targets as t
+from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
+from bonecare.logbook import local_today
+from bonecare.pagination import paginate
+
+_WRITERS = ("clinician",)
+
+
+@dataclass(frozen=True)
+class Records:
+    """One clinical collection of a patient's record, ordered by a date: list and idempotent create."""
+
+    model: type
+    resource: str
+    date_field: str
+    # whether the date must be on or before the patient's today (a result), else on or after it (a booking)
+    past: bool
+
+    def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
+        """A page of records, latest date first."""
+        access = open_record(session, caller, pid, resource=self.resource, now=now)
+        stmt = select(self.model).where(self.model.patient_id == access.patient.id)
+        if hasattr(self.model, "deleted_at") and not query.get("include_deleted"):
+            stmt = stmt.where(self.model.deleted_at.is_(None))
+        rows, cursor = paginate(
+            session, stmt, [getattr(self.model, self.date_field), self.model.id], [date.fromisoformat, uuid.UUID],
+            query["limit"], query.get("cursor"), descending=True,
+        )
+        return {"items": rows, "next_cursor": cursor}
+
+    def check_date(self, patient, day: date, now: datetime) -> None:
+        """A result cannot be dated after the patient's today, nor a booking before it."""
+        today = local_today(patient.timezone, now)
+        if self.past and day > today:
+            raise Invalid(f"The date is after the patient's today ({today}).", self.date_field)
+        if not self.past and day < today:
+            raise Invalid(f"The date is before the patient's today ({today}).", self.date_field)
+
+    def create(self, session, caller, pid, data: dict, now: datetime, check=None):
+        """Store a record (a clinician's), or recognise a retry of the same id: returns (record, created)."""
+        access = open_record(session, caller, pid, resource=self.resource, action="create", writers=_WRITERS, now=now)
+        patient = access.patient
+        record_id = data.pop("id", None) or uuid.uuid4()
+        existing = session.get(self.model, record_id)
+        if existing is not None:
+            _retry(existing, patient, data)
+            session.commit()  # the access log's entry
+            return existing, False
+        self.check_date(patient, data[self.date_field], now)
+        if check:
+            check(session, patient, data)
+        record = self.model(id=record_id, patient_id=patient.id, created_at=now, created_by=caller.id, **data)
+        if hasattr(self.model, "updated_at"):
+            record.updated_at = now
+        session.add(record)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # a concurrent retry stored it first
+            existing = session.get(self.model, record_id)
+            if existing is None:
+                raise
+            return _retry(existing, patient, data), False
+        return record, True
+
+
+def _retry(existing, patient, data: dict):
+    """The stored record, if this create repeats it; else a 409."""
+    if existing.patient_id != patient.id or any(getattr(existing, k) != v for k, v in data.items()):
+        raise Conflict("This id is already used by a different record.")
+    return existing
+
+
+appointments = Records(DxaAppointment, "dxa_appointments", "scheduled_for", past=False)
+results = Records(DxaResult, "dxa_results", "performed_on", past=True)
+labs = Records(VitaminDLab, "labs", "measured_on", past=True)
+
+
+def _check_interval(session, patient, data: dict) -> None:
+    """A scan less than 12 months after the latest DXA result needs a stated reason."""
+    if data.get("override_reason"):
+        return
+    latest = session.scalar(select(DxaResult.performed_on).where(DxaResult.patient_id == patient.id)
+                            .order_by(DxaResult.performed_on.desc()).limit(1))
+    earliest = earliest_repeat_dxa([DxaFacts(latest)]) if latest else None
+    if earliest and data["scheduled_for"] < earliest:
+        raise Invalid(
+            f"The last DXA was on {latest}; a repeat scan less than {t.DXA_MIN_INTERVAL_MONTHS} months later "
+            f"(before {earliest}) needs an override_reason saying why.",
+            "scheduled_for",
+        )
+
+
+def book(session, caller, pid, data: dict, now: datetime):
+    """Book a DXA appointment (a clinician), minding the 12-month rule: returns (appointment, created)."""
+    return appointments.create(session, caller, pid, data, now, check=_check_interval)
+
+
+def _appointment(session, patient, appointment_id) -> DxaAppointment:
+    appt = session.get(DxaAppointment, appointment_id)
+    if appt is None or appt.patient_id != patient.id or appt.deleted_at is not None:
+        raise NotFound("No such appointment.")
+    return appt
+
+
+def get_appointment(session, caller, pid, appointment_id, now: datetime) -> DxaAppointment:
+    """One live appointment."""
+    access = open_record(session, caller, pid, resource="dxa_appointments", resource_id=appointment_id, now=now)
+    return _appointment(session, access.patient, appointment_id)
+
+
+def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -> DxaAppointment:
+    """Move or annotate an appointment (a clinician); a new date minds the 12-month rule again."""
+    access = open_record(session, caller, pid, resource="dxa_appointments", action="update", writers=_WRITERS,
+                         resource_id=appointment_id, now=now)
+    appt = _appointment(session, access.patient, appointment_id)
+    merged = {f: changes.get(f, getattr(appt, f)) for f in ("scheduled_for", "location", "note", "override_reason")}
+    if "scheduled_for" in changes or "override_reason" in changes:
+        if "scheduled_for" in changes:
+            appointments.check_date(access.patient, merged["scheduled_for"], now)
+        _check_interval(session, access.patient, merged)
+    for field, value in merged.items():
+        setattr(appt, field, value)
+    appt.updated_at = now
+    session.commit()
+    return appt
+
+
+def cancel(session, caller, pid, appointment_id, now: datetime) -> None:
+    """Cancel an appointment (a clinician), keeping a tombstone so its reminders are withdrawn."""
+    access = open_record(session, caller, pid, resource="dxa_appointments", action="delete", writers=_WRITERS,
+                         resource_id=appointment_id, now=now)
+    appt = session.get(DxaAppointment, appointment_id)
+    if appt is None or appt.patient_id != access.patient.id:
+        raise NotFound("No such appointment.")
+    if appt.deleted_at is None:
+        appt.deleted_at = appt.updated_at = now
+    session.commit()
