@@ -75,10 +75,10 @@ class TooManyRequests(DomainError):
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details (documentation only)."""
 
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
 
 

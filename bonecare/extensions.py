@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from bonecare.errors import PROBLEM_MIMETYPE, ProblemSchema
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -26,6 +28,16 @@ class Base(DeclarativeBase):
 
 class BonecareApi(Api):
     """flask-smorest's Api, answering every HTTP error with RFC 9457 problem details."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        """Document the error responses as they are sent: problem+json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # back to the class's application/json for the rest
 
     def handle_http_exception(self, error):
         """Render any HTTPException as problem+json."""

@@ -22,8 +22,8 @@ def public(func):
 
 
 def refresh_token_required(func):
-    """Mark a view method as taking a refresh token instead of an access token."""
-    func = public(func)
+    """Mark a view method as taking a refresh token instead of an access token, in the code and in the spec."""
+    func = Blueprint.doc(security=[{"refreshToken": []}])(func)
     func.bonecare_refresh = True
     return func
 

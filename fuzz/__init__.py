@@ -1,0 +1,1 @@
+"""Fuzzing bonecare with schemathesis, and the small world of records it runs against."""

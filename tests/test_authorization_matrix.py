@@ -1,0 +1,175 @@
+"""Every operation of the OpenAPI spec, called by anyone, the patient, another patient, her clinician and another
+clinician, on the patient's real records: who gets in, and who gets a 401, a 403 or a 404."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from bonecare.accounts import service
+from bonecare.clock import now
+from bonecare.extensions import db
+from fuzz import world as w
+from tests.problems import assert_problem
+
+ACTORS = ("anonymous", "patient", "other_patient", "clinician", "other_clinician")
+P = w.PATIENT
+A = w.API
+
+
+@dataclass(frozen=True)
+class Row:
+    """The expected answer of one operation to each actor ("2xx" or a status), and how to call it."""
+
+    expect: tuple[str, str, str, str, str]
+    token: str = "access"  # or "refresh"
+    body: object = None  # None, a dict, or a function of (world, actor) giving the body
+
+
+def row(expect: str, **kw) -> Row:
+    return Row(tuple(expect.split()), **kw)  # type: ignore[arg-type]
+
+
+#                           anonymous patient other-patient clinician other-clinician
+PUBLIC = "2xx 2xx 2xx 2xx 2xx"
+SIGNED_IN = "401 2xx 2xx 2xx 2xx"
+CLINICIANS = "401 403 403 2xx 2xx"
+PATIENT_ONLY = "401 2xx 404 403 404"  # the patient reads and writes; her clinician sees it but may not act
+SHARED = "401 2xx 404 2xx 404"  # the patient and her care team
+CLINICIAN_WRITES = "401 403 404 2xx 404"
+
+
+def _new_patient(world, actor):
+    return {"email": f"new-{actor}-{w.uuid.uuid4().hex[:6]}@example.org", "password": w.PASSWORD,
+            "display_name": "New", "timezone": "UTC"}
+
+
+def _create(path):
+    return lambda world, actor: w.body_for(path, world)
+
+
+EXPECTATIONS: dict[tuple[str, str], Row] = {
+    ("GET", "/healthz"): row(PUBLIC),
+    ("GET", "/readyz"): row(PUBLIC),
+    ("POST", f"{A}/auth/register"): row(PUBLIC, body=_new_patient),
+    ("POST", f"{A}/auth/login"): row(PUBLIC, body=lambda world, actor: {"email": world.patient.email,
+                                                                          "password": w.PASSWORD}),
+    ("POST", f"{A}/auth/refresh"): row(SIGNED_IN, token="refresh", body={}),
+    ("POST", f"{A}/auth/logout"): row(SIGNED_IN),
+    ("POST", f"{A}/invitations"): row(CLINICIANS, body={}),
+    ("GET", f"{A}/education"): row(PUBLIC),
+    ("GET", f"{A}/education/{{slug}}"): row(PUBLIC),
+    ("GET", f"{P}"): row(SHARED),
+    ("PATCH", f"{P}"): row(PATIENT_ONLY, body={"display_name": "Pat B."}),
+    ("GET", f"{P}/care-team"): row(PATIENT_ONLY),
+    ("POST", f"{P}/care-team"): row(
+        PATIENT_ONLY, body=lambda world, actor: {"invitation_code": world.invitation(world.other_clinician)}
+    ),
+    ("DELETE", f"{P}/care-team/{{clinician_id}}"): row(PATIENT_ONLY),
+    ("GET", f"{P}/today"): row(SHARED),
+    ("GET", f"{P}/adherence"): row(SHARED),
+    ("GET", f"{P}/assessment"): row(SHARED),
+    ("GET", f"{P}/education/recommended"): row(SHARED),
+    ("GET", f"{P}/care-plan"): row(SHARED),
+    ("PUT", f"{P}/care-plan"): row(CLINICIAN_WRITES, body={
+        "calcium_mg_min": 1000, "calcium_mg_max": 1200, "vitamin_d_iu_min": 800, "vitamin_d_iu_max": 1000,
+        "alcohol_drinks_per_week_max": 7,
+        "exercise_weekly": {k: {"minutes": 60} for k in ("balance", "flexibility", "endurance", "resistance")},
+    }),
+    ("GET", f"{P}/habits"): row(SHARED),
+    ("GET", f"{P}/habits/{{day}}"): row(SHARED),
+    ("PUT", f"{P}/habits/{{day}}"): row(PATIENT_ONLY, body=_create(f"{P}/habits/{{day}}")),
+    ("DELETE", f"{P}/habits/{{day}}"): row(PATIENT_ONLY),
+    **{
+        key: value
+        for log in ("intake", "exercise")
+        for key, value in {
+            ("GET", f"{P}/{log}"): row(SHARED),
+            ("POST", f"{P}/{log}"): row(PATIENT_ONLY, body=_create(f"{P}/{log}")),
+            ("GET", f"{P}/{log}/{{entry_id}}"): row(SHARED),
+            ("DELETE", f"{P}/{log}/{{entry_id}}"): row(PATIENT_ONLY),
+        }.items()
+    },
+    ("GET", f"{P}/reminders"): row(SHARED),
+    ("POST", f"{P}/reminders"): row(PATIENT_ONLY, body=_create(f"{P}/reminders")),
+    ("PATCH", f"{P}/reminders/{{reminder_id}}"): row(PATIENT_ONLY, body={"enabled": False}),
+    ("DELETE", f"{P}/reminders/{{reminder_id}}"): row(PATIENT_ONLY),
+    ("POST", f"{P}/devices"): row(PATIENT_ONLY, body=_create(f"{P}/devices")),
+    ("DELETE", f"{P}/devices/{{device_id}}"): row(PATIENT_ONLY),
+    ("GET", f"{P}/notifications"): row(SHARED),
+    ("GET", f"{P}/dxa/appointments"): row(SHARED),
+    ("POST", f"{P}/dxa/appointments"): row(CLINICIAN_WRITES, body=_create(f"{P}/dxa/appointments")),
+    ("GET", f"{P}/dxa/appointments/{{appointment_id}}"): row(SHARED),
+    ("PATCH", f"{P}/dxa/appointments/{{appointment_id}}"): row(CLINICIAN_WRITES, body={"location": "Clinic B"}),
+    ("DELETE", f"{P}/dxa/appointments/{{appointment_id}}"): row(CLINICIAN_WRITES),
+    ("GET", f"{P}/dxa/results"): row(SHARED),
+    ("POST", f"{P}/dxa/results"): row(CLINICIAN_WRITES, body=_create(f"{P}/dxa/results")),
+    ("GET", f"{P}/labs"): row(SHARED),
+    ("POST", f"{P}/labs"): row(CLINICIAN_WRITES, body=_create(f"{P}/labs")),
+}
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/api/openapi.json").json
+
+
+def _operations(spec) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_every_operation_of_the_spec_has_a_row_and_every_row_an_operation(spec):
+    operations = _operations(spec)
+    assert sorted(operations - EXPECTATIONS.keys()) == [], "operations without a row in EXPECTATIONS"
+    assert sorted(EXPECTATIONS.keys() - operations) == [], "rows naming no operation of the spec"
+
+
+@pytest.fixture
+def world(app, client, spec):
+    def call(method, path, token, body):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.open(path, method=method, json=body, headers=headers)
+        return response.status_code, response.get_json(silent=True)
+
+    def make_clinician(email, password):
+        with app.app_context():
+            user = service.create_user(db.session, email=email, password=password, display_name="Dr Who",
+                                       timezone="UTC", role="clinician", now=now())
+            db.session.commit()
+            return str(user.id)
+
+    return w.build(call, make_clinician, spec_paths=set(spec["paths"]))
+
+
+@pytest.mark.parametrize("method,path", sorted(EXPECTATIONS), ids=lambda v: v)
+def test_who_may_call_each_operation(client, world, spec, method, path):
+    if path not in spec["paths"]:
+        pytest.skip("not in the spec (the row test says so)")
+    expected = dict(zip(ACTORS, EXPECTATIONS[method, path].expect, strict=True))
+    spec_op = spec["paths"][path][method.lower()]
+    assert (spec_op.get("security") == []) == (expected["anonymous"] == "2xx"), "the spec's security is wrong"
+    url = world.url(path)
+    # Callers expected to fail go first, so that a delete by the one who may delete comes last.
+    order = sorted(ACTORS, key=lambda actor: expected[actor] == "2xx")
+    got = {actor: _call(client, world, actor, method, url, EXPECTATIONS[method, path]) for actor in order}
+    for actor in order:
+        response = got[actor]
+        if expected[actor] == "2xx":
+            assert 200 <= response.status_code < 300, (actor, response.status_code, response.get_json())
+        else:
+            assert_problem(response, int(expected[actor]), _SLUG[int(expected[actor])])
+
+
+_SLUG = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
+
+
+def _call(client, world, actor, method, url, spec_row: Row):
+    account = None if actor == "anonymous" else getattr(world, actor)
+    token = None if account is None else getattr(account, spec_row.token)
+    body = spec_row.body(world, actor) if callable(spec_row.body) else spec_row.body
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.open(url, method=method, json=body, headers=headers)
