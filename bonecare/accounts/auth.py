@@ -1,15 +1,13 @@
 """Bearer-token authentication for every endpoint but the public ones."""
 
-import uuid
-
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import current_user as _jwt_user
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from bonecare import clock
 from bonecare.accounts.models import User
-from bonecare.accounts.service import session_is_live
+from bonecare.accounts.service import live_session_user
 from bonecare.errors import Forbidden, problem
 from bonecare.extensions import db, jwt
 
@@ -74,16 +72,15 @@ def init_app(app: Flask) -> None:
     """Wire token checks and their problem+json answers into the app."""
     app.before_request(_authenticate)
 
-    @jwt.user_lookup_loader
-    def _load_user(_header, payload):
-        try:
-            return db.session.get(User, uuid.UUID(payload["sub"]))
-        except (ValueError, KeyError):
-            return None
-
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        return not session_is_live(db.session, payload.get("sid"), clock.now())
+        # One query answers both "is this login still valid?" and "who is it?" (see _load_user).
+        g.bonecare_user = live_session_user(db.session, payload.get("sid"), payload.get("sub"), clock.now())
+        return g.bonecare_user is None
+
+    @jwt.user_lookup_loader
+    def _load_user(_header, _payload):
+        return g.get("bonecare_user")
 
     jwt.unauthorized_loader(lambda reason: _unauthorized("A bearer token is required."))
     jwt.invalid_token_loader(lambda reason: _unauthorized("The token is not valid."))

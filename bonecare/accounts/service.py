@@ -63,10 +63,10 @@ def login(session, email: str, password: str, now: datetime) -> dict:
 
 def refresh(session, claims: dict, now: datetime) -> dict:
     """Rotate: the presented refresh token is spent; presenting a spent one revokes the whole session."""
-    sid = uuid.UUID(claims["sid"])
-    user = session.get(User, uuid.UUID(claims["sub"]))
-    if user is None or not session_is_live(session, claims["sid"], now):
+    user = live_session_user(session, claims.get("sid"), claims.get("sub"), now)
+    if user is None:
         raise Unauthorized("The refresh token has been revoked.")
+    sid = uuid.UUID(claims["sid"])
     tokens, jti, expires_at = _issue(user, sid, now)
     # Compare-and-swap so that two concurrent refreshes with one token cannot both win.
     swapped = session.execute(
@@ -92,13 +92,22 @@ def logout(session, sid: str, now: datetime) -> None:
     session.commit()
 
 
-def session_is_live(session, sid: str | None, now: datetime) -> bool:
-    """Whether the login a token belongs to is still valid."""
+def live_session_user(session, sid: str | None, user_id: str | None, now: datetime) -> User | None:
+    """The user of a token whose login is still valid, in one query; None once revoked or lapsed."""
     try:
-        auth = session.get(AuthSession, uuid.UUID(sid))
+        sid_value, user_value = uuid.UUID(sid), uuid.UUID(user_id)
     except (TypeError, ValueError):
-        return False
-    return auth is not None and auth.revoked_at is None and auth.expires_at > now
+        return None
+    return session.scalar(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.id == sid_value,
+            User.id == user_value,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    )
 
 
 def _issue(user: User, sid: uuid.UUID, now: datetime) -> tuple[dict, str, datetime]:
