@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bonecare.accounts.access import open_record
+from bonecare.assessment.service import facts_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.guidance import education
 from bonecare.guidance.education import Topic
@@ -40,8 +41,6 @@ def topic(slug: str, audience: str) -> Topic:
 
 def recommended(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of topics ranked for the patient's flags, worded for the caller's audience."""
-    from bonecare.assessment.service import facts_for  # TODO: top-level once assessment lands
-
     access = open_record(session, caller, pid, resource=_RESOURCE, now=now)
     flags = assess(facts_for(session, access.patient, now), access.audience).flags
     return _page(recommend([f.code for f in flags], access.audience), query)
