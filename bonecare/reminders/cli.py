@@ -7,11 +7,12 @@ import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
+from flask.cli import AppGroup
 
 from bonecare.reminders import worker
 from bonecare.reminders.endpoints import b64url
 
-cli = click.Group("reminders", help="The reminders worker.")
+cli = AppGroup("reminders", help="The reminders worker.")
 
 
 @cli.command("run")

@@ -26,7 +26,8 @@ _T = Occurrence.__table__
 
 def claim(engine, now: datetime, worker: str, limit: int = BATCH, lease: timedelta = LEASE) -> list:
     """Claim up to `limit` due occurrences for this worker in one atomic statement; returns their ids.
-    PostgreSQL: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING.
+    PostgreSQL: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING, the SELECT as a
+    materialized CTE.
     SQLite: the same UPDATE … RETURNING inside BEGIN IMMEDIATE (SQLite has no SKIP LOCKED)."""
     postgres = engine.dialect.name == "postgresql"
     due = (
@@ -38,9 +39,12 @@ def claim(engine, now: datetime, worker: str, limit: int = BATCH, lease: timedel
     )
     if postgres:
         due = due.with_for_update(skip_locked=True)
+    # MATERIALIZED: the locking subquery runs once. Inlined as a semi-join, PostgreSQL may rescan it per row,
+    # and each rescan skips the rows just claimed and hands out more than `limit`.
+    due = due.cte("due").prefix_with("MATERIALIZED")
     stmt = (
         update(_T)
-        .where(_T.c.id.in_(due), _T.c.status == "pending")
+        .where(_T.c.id.in_(select(due.c.id)), _T.c.status == "pending")
         .values(status="claimed", claimed_by=worker, lease_until=now + lease, updated_at=now)
         .returning(_T.c.id)
     )
