@@ -89,13 +89,10 @@ def clock(_clock):
 def _clean(request, app, _clock):
     """Every test starts with empty tables, fresh rate limits and the real clock."""
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        # DELETE, children first: on tables this small it is several times faster than TRUNCATE.
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
         limiter.reset()
     _clock.at = None
     yield
