@@ -1,6 +1,7 @@
 """Schema pieces every package shares: strict base, aware instants, pages of results."""
 
 import zoneinfo
+from datetime import UTC
 from functools import cache
 
 import marshmallow as ma
@@ -26,13 +27,7 @@ class AwareDateTime(ma.fields.AwareDateTime):
     }
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        from datetime import UTC
-
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value.microsecond == 0 else (
-            value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        )
+        return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @cache
