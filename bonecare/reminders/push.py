@@ -117,6 +117,7 @@ class _HttpBackend(Backend):
 
     def __init__(self, config: dict):
         self.config = config
+        self.timeout = TIMEOUT_SECONDS
         self._local = threading.local()
 
     @property
@@ -163,7 +164,7 @@ class WebPushBackend(_HttpBackend):
         try:
             response = webpush(
                 subscription, json.dumps(message.payload()), vapid_private_key=self.vapid,
-                vapid_claims={"sub": self.subject}, ttl=message.ttl_seconds, timeout=TIMEOUT_SECONDS,
+                vapid_claims={"sub": self.subject}, ttl=message.ttl_seconds, timeout=self.timeout,
                 headers={"Topic": message.topic, "Urgency": "high"}, requests_session=self.http,
             )
         except WebPushException as exc:
@@ -202,7 +203,7 @@ class FcmBackend(_HttpBackend):
                     headers={"kid": self.account.get("private_key_id")} if self.account.get("private_key_id") else None,
                 )
                 response = self.http.post(
-                    self.account["token_uri"], timeout=TIMEOUT_SECONDS,
+                    self.account["token_uri"], timeout=self.timeout,
                     data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
                 )
                 response.raise_for_status()
@@ -229,10 +230,10 @@ class FcmBackend(_HttpBackend):
             token = self.access_token()
         except requests.HTTPError as exc:
             return Outcome("retry", f"token endpoint answered {exc.response.status_code}")
-        response = self.http.post(url, json=self._body(device, message), timeout=TIMEOUT_SECONDS,
+        response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
                                   headers={"Authorization": f"Bearer {token}"})
         if response.status_code == 401:  # the token was revoked or expired early: once more with a fresh one
-            response = self.http.post(url, json=self._body(device, message), timeout=TIMEOUT_SECONDS,
+            response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
                                       headers={"Authorization": f"Bearer {self.access_token(force=True)}"})
         if response.status_code == 400 and _fcm_error_code(response) == "UNREGISTERED":
             return Outcome("dead", "FCM: UNREGISTERED")
