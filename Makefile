@@ -21,6 +21,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/run.py
+
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/http_bench.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check bonecare tests app.py
 

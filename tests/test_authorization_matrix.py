@@ -104,6 +104,8 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{P}/dxa/results"): row(SHARED),
     ("POST", f"{P}/dxa/results"): row(CLINICIAN_WRITES, body=_create(f"{P}/dxa/results")),
     ("GET", f"{P}/labs"): row(SHARED),
+    ("GET", f"{P}/access-log"): row(PATIENT_ONLY),
+    ("GET", f"{A}/clinician/patients"): row(CLINICIANS),
     ("POST", f"{P}/labs"): row(CLINICIAN_WRITES, body=_create(f"{P}/labs")),
 }
 
