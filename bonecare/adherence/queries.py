@@ -169,8 +169,6 @@ def logging(session, windows: list[Window]) -> dict:
         .group_by(w.c.pid)
     )
     out = {row.pid: row._asdict() for row in session.execute(summary)}
-    if not out:
-        return out
     # The streak is the run of consecutive days ending on the latest logged day up to today:
     # day number + rank (newest first) is the same on every day of a run.
     days = (
@@ -195,6 +193,6 @@ def logging(session, windows: list[Window]) -> dict:
         .group_by(runs.c.pid)
     )
     for pid, latest, length in session.execute(streaks):
-        out[pid]["streak"] = (latest, int(length))
+        out.setdefault(pid, {})["streak"] = (latest, int(length))
     return out
 

@@ -1,0 +1,29 @@
+"""The patient reads her access log: who else read or changed her record, when, and what."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bonecare.accounts.access import open_record
+from bonecare.accounts.models import User
+from bonecare.audit.models import AccessLogEntry
+from bonecare.pagination import paginate
+
+
+def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
+    """A page of the patient's access log, newest first (the patient only), each entry with its actor."""
+    access = open_record(session, caller, pid, resource="access_log", action="list", now=now)
+    stmt = select(AccessLogEntry).where(AccessLogEntry.patient_id == access.patient.id)
+    rows, cursor = paginate(
+        session, stmt, [AccessLogEntry.at, AccessLogEntry.id], [datetime.fromisoformat, uuid.UUID],
+        query["limit"], query.get("cursor"), descending=True,
+    )
+    actor_ids = {r.actor_id for r in rows if r.actor_id}
+    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    items = [
+        {"id": r.id, "at": r.at, "action": r.action, "resource": r.resource, "resource_id": r.resource_id,
+         "actor": actors.get(r.actor_id)}
+        for r in rows
+    ]
+    return {"items": items, "next_cursor": cursor}
