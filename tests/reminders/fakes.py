@@ -33,6 +33,7 @@ class FakeService:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # or each keep-alive answer waits ~40 ms for a delayed ACK
 
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -103,6 +104,7 @@ class FakeFcm(FakeService):
         super().__init__()
         self.rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.token_requests = 0
+        self.accepted: list[dict] = []
         self.issued = "ya29.fake-access-token"
         self.credentials = tmp_path / "service-account.json"
         self.default = self._ok
@@ -147,6 +149,8 @@ class FakeFcm(FakeService):
         message = self.check(request)
         if message is None:
             return 401, {"Content-Type": "application/json"}, b'{"error": {"code": 401, "status": "UNAUTHENTICATED"}}'
+        with self.lock:
+            self.accepted.append(message)
         name = f"projects/{self.PROJECT}/messages/{len(self.requests)}"
         return 200, {"Content-Type": "application/json"}, json.dumps({"name": name}).encode()
 
