@@ -5,6 +5,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Index, String, Uuid, select
@@ -39,9 +40,15 @@ class LogEntry:
         return (Index(f"ix_{cls.__tablename__}_patient_day", "patient_id", "local_date"),)
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only a few zones strongly cached; a panel cycling through more reloads them each time.
+    return ZoneInfo(name)
+
+
 def local_date_of(instant: datetime, timezone: str) -> date:
     """The patient-local calendar day an instant falls on."""
-    return instant.astimezone(ZoneInfo(timezone)).date()
+    return instant.astimezone(_zone(timezone)).date()
 
 
 def local_today(timezone: str, now: datetime) -> date:

@@ -94,10 +94,14 @@ def _habits(weeks: dict, days: int, limit: float) -> tuple[dict, dict]:
     return alcohol, smoking
 
 
-def _streak(logged: dict, today: date) -> int:
-    latest, length = logged.get("streak") or (None, 0)
-    # A run is still current when its last day is today, or yesterday while today has nothing yet.
-    return length if latest is not None and latest >= today - timedelta(days=1) else 0
+def _streak(days_logged: set[str], today: date) -> int:
+    """Consecutive logged days ending today, or yesterday while today has nothing yet."""
+    day = today if str(today) in days_logged else today - timedelta(days=1)
+    length = 0
+    while str(day) in days_logged:
+        length += 1
+        day -= timedelta(days=1)
+    return length
 
 
 def summaries(session, patients, ranges: dict, now: datetime, targets: dict | None = None) -> dict:
@@ -105,26 +109,28 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
     if not patients:
         return {}
     targets = targets or targets_for_many(session, [p.id for p in patients])
-    windows = []
+    windows = {}
     for p in patients:
         first, last = ranges[p.id]
         today = local_today(p.timezone, now)
-        windows.append(queries.Window(
-            p.id, first, min(last, today), today,
-            targets[p.id]["calcium_mg_min"], targets[p.id]["vitamin_d_iu_min"],
-        ))
-    intake = queries.intake_totals(session, windows)
-    exercise = queries.exercise_weeks(session, windows)
-    habits = queries.habit_weeks(session, windows)
-    logged = queries.logging(session, windows)
+        windows[p.id] = (first, min(last, today), today)
+    by_window: dict = {}
+    for pid, window in windows.items():
+        by_window.setdefault(window, []).append(pid)
+    groups = [queries.Group(tuple(ids), *window) for window, ids in by_window.items()]
+    intake = queries.intake_totals(session, groups)
+    exercise, exercise_at = queries.exercise_weeks(session, groups)
+    habits, habits_at = queries.habit_weeks(session, groups)
+    logged = queries.logged_days(session, groups)
 
     out = {}
-    for p, w in zip(patients, windows, strict=True):
-        plan, log = targets[p.id], logged.get(p.id, {})
+    for p in patients:
+        (_, last, today), plan = windows[p.id], targets[p.id]
+        first_log, days_logged = logged.get(p.id, (None, set()))
         registered = local_date_of(p.created_at, p.timezone)
-        start = min(registered, log["first_day"]) if log.get("first_day") else registered
-        first = max(w.first, start)
-        days = _days(first, w.last)
+        start = min(registered, first_log) if first_log else registered
+        first = max(ranges[p.id][0], start)
+        days = _days(first, last)
         alcohol, smoking = _habits(habits.get(p.id, {}), days, plan["alcohol_drinks_per_week_max"])
         out[p.id] = {
             "from": ranges[p.id][0],
@@ -133,13 +139,15 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
             "days": days,
             "calcium": _intake(intake.get(p.id), days, "calcium", "mg"),
             "vitamin_d": _intake(intake.get(p.id), days, "vitamin_d", "iu"),
-            "exercise": _exercise(exercise.get(p.id, {}), first, w.last, plan["exercise_weekly"]),
+            "exercise": _exercise(exercise.get(p.id, {}), first, last, plan["exercise_weekly"]),
             "alcohol": alcohol,
             "smoking": smoking,
             "logging": {
-                "days_with_any_log": int(log.get("days_with_any_log") or 0),
-                "current_streak_days": _streak(log, w.today),
-                "last_logged_at": log.get("last_logged_at"),
+                "days_with_any_log": sum(1 for d in days_logged if str(first) <= d <= str(last)),
+                "current_streak_days": _streak(days_logged, today),
+                "last_logged_at": max(
+                    (at for at in ((intake.get(p.id) or {}).get("last_logged_at"), exercise_at.get(p.id),
+                                   habits_at.get(p.id)) if at is not None), default=None),
             },
         }
     return out

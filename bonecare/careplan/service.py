@@ -41,5 +41,5 @@ def put(session, caller, pid, data: dict, now: datetime) -> dict:
 def targets_for_many(session, patient_ids) -> dict:
     """patient id -> targets, for many patients in one query."""
     plans = {p.patient_id: p for p in session.scalars(select(CarePlan).where(CarePlan.patient_id.in_(patient_ids)))}
-    return {pid: {f: getattr(plans[pid], f) for f in _FIELDS} if pid in plans else care_plan_defaults()
-            for pid in patient_ids}
+    defaults = care_plan_defaults()  # shared by every patient without a plan: read, never changed
+    return {pid: {f: getattr(plans[pid], f) for f in _FIELDS} if pid in plans else defaults for pid in patient_ids}
