@@ -1,6 +1,7 @@
 """Claim due occurrences atomically, deliver them, record every outcome; recover expired leases; prune."""
 
 import logging
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 from bonecare.accounts.models import User
 from bonecare.careplan.service import targets_for
 from bonecare.dbtypes import UTCDateTime
+from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
 from bonecare.reminders.models import Device, Occurrence, Reminder
@@ -159,6 +161,9 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     patients = {u.id: u for u in session.scalars(select(User).where(User.id.in_({o.patient_id for o in claimed})))}
     rule_ids = {o.reminder_id for o in claimed if o.reminder_id}
     rules = {r.id: r for r in session.scalars(select(Reminder).where(Reminder.id.in_(rule_ids)))} if rule_ids else {}
+    appointment_ids = {o.appointment_id for o in claimed if o.appointment_id}
+    live_appointments = set(session.scalars(select(DxaAppointment.id).where(
+        DxaAppointment.id.in_(appointment_ids), DxaAppointment.deleted_at.is_(None)))) if appointment_ids else set()
     devices: dict = {}
     if backend.platforms:
         for device in session.scalars(select(Device).where(
@@ -174,15 +179,22 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     for occ in reversed(claimed):  # newest first: an older miss of the same rule is superseded
         if occ.reminder_id:
             latest_of_rule.setdefault(occ.reminder_id, occ.id)
+    started = time.monotonic()
     for occ in claimed:
         patient = patients[occ.patient_id]
         row = {"b_id": occ.id, "b_worker": worker, "b_attempts": occ.attempts, "b_sent_at": None, "b_late": False,
                "b_next": None, "b_error": None, "b_now": now}
         deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
-        if now > deadline:
+        rule = rules.get(occ.reminder_id)
+        if time.monotonic() - started > LEASE.total_seconds() / 2:
+            row.update(b_status="pending")  # a slow batch hands back what it cannot send within its lease
+        elif now > deadline:
             row.update(b_status="expired", b_error="past its grace window")
         elif occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
             row.update(b_status="expired", b_error="superseded by a later occurrence")
+        elif (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
+                occ.appointment_id and occ.appointment_id not in live_appointments):
+            row.update(b_status="cancelled", b_error="source withdrawn")
         elif (occ.patient_id, occ.local_date, occ.kind) in done:
             row.update(b_status="skipped", b_error="already done today")
         elif in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):

@@ -125,20 +125,22 @@ class _Plan:
             self.counts["created"] += max(result.rowcount or 0, 0)
 
 
-def _cancel_orphans(session, now: datetime) -> int:
-    """Pending occurrences of deleted or disabled rules and of cancelled or vanished appointments."""
+def _cancel_orphans(session, now: datetime, reminder_id: uuid.UUID | None = None) -> int:
+    """Pending occurrences (due or not) of deleted or disabled rules and of cancelled or vanished appointments;
+    with a rule id, of that rule only."""
     dead_rules = select(Reminder.id).where(or_(Reminder.deleted_at.is_not(None), Reminder.enabled.is_(False)))
-    dead_appointments = select(DxaAppointment.id).where(DxaAppointment.deleted_at.is_not(None))
+    if reminder_id is not None:
+        withdrawn = Occurrence.reminder_id.in_(dead_rules.where(Reminder.id == reminder_id))
+    else:
+        dead_appointments = select(DxaAppointment.id).where(DxaAppointment.deleted_at.is_not(None))
+        withdrawn = or_(
+            Occurrence.reminder_id.in_(dead_rules),
+            Occurrence.appointment_id.in_(dead_appointments),
+            and_(Occurrence.reminder_id.is_(None), Occurrence.appointment_id.is_(None)),
+        )
     result = session.execute(
         update(Occurrence)
-        .where(
-            Occurrence.status == "pending",
-            or_(
-                Occurrence.reminder_id.in_(dead_rules),
-                Occurrence.appointment_id.in_(dead_appointments),
-                and_(Occurrence.reminder_id.is_(None), Occurrence.appointment_id.is_(None)),
-            ),
-        )
+        .where(Occurrence.status == "pending", withdrawn)
         .values(status="cancelled", updated_at=now, last_error="source withdrawn")
         .execution_options(synchronize_session=False)
     )
@@ -149,7 +151,7 @@ def plan(session, now: datetime, *, patient_id: uuid.UUID | None = None, reminde
          include_dxa: bool = True) -> dict:
     """One planning pass (all patients, one patient or one rule); commits; returns what it changed."""
     work = _Plan(now)
-    work.counts["cancelled"] += _cancel_orphans(session, now)
+    work.counts["cancelled"] += _cancel_orphans(session, now, reminder_id)
     _plan_rules(session, work, patient_id, reminder_id)
     if include_dxa and reminder_id is None:
         _plan_appointments(session, work, patient_id)

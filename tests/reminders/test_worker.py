@@ -260,3 +260,40 @@ def test_occurrence_keys_are_unique(app, auth, clock, tick, recorder, occurrence
     assert all(k.startswith("reminder:") for k in keys)
     with app.app_context():
         assert db.session.query(Occurrence).count() == 3
+
+
+def test_a_rule_deleted_while_its_reminder_is_overdue_is_not_sent(auth, clock, recorder, tick, occurrences):
+    clock.set("2026-03-10T06:00:00Z")
+    patient = auth.as_patient(timezone="UTC")
+    rule = _rule(patient)
+    tick("2026-03-10T06:00:00Z")
+    clock.set("2026-03-10T08:30:00Z")  # due half an hour ago; the worker has not come round yet
+    assert patient.delete(f"/api/v1/patients/me/reminders/{rule['id']}").status_code == 204
+    assert tick("2026-03-10T08:31:00Z")["sent"] == 0
+    assert recorder.sent == []
+    assert {o.status for o in occurrences()} == {"cancelled"}
+
+
+def test_an_appointment_cancelled_after_planning_is_not_reminded(app, auth, clock, recorder, occurrences, session,
+                                                                 tick):
+    clock.set("2026-03-01T12:00:00Z")
+    patient = auth.as_patient(timezone="UTC")
+    appointment_id = _appointment(session, patient.id, date(2026, 3, 10), at("2026-03-01T12:00:00Z"))
+    tick("2026-03-01T12:00:00Z")
+    session.get(DxaAppointment, appointment_id).deleted_at = at("2026-03-03T08:00:00Z")
+    session.commit()
+    counts = dispatch.dispatch_batch(session, recorder, at("2026-03-03T09:00:00Z"), "w")  # before any re-plan
+    assert counts["cancelled"] == 1 and recorder.sent == []
+
+
+def test_the_inline_worker_starts_only_when_asked(database_url):
+    from bonecare import create_app
+
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 40, "JWT_SECRET_KEY": "x" * 40}
+    assert "bonecare.scheduler" not in create_app(config).extensions
+    app = create_app({**config, "BONECARE_INLINE_WORKER": True})
+    scheduler = app.extensions["bonecare.scheduler"]
+    try:
+        assert scheduler.running and len(scheduler.get_jobs()) == 4
+    finally:
+        scheduler.shutdown(wait=True)
