@@ -5,11 +5,10 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 
 from bonecare.accounts.models import User
 from bonecare.careplan.service import targets_for
-from bonecare.dbtypes import UTCDateTime
 from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
@@ -20,7 +19,7 @@ from bonecare.reminders.schedule import LATE_AFTER, backoff, in_quiet_hours
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-BATCH = 100
+BATCH = 200
 PRUNE_AFTER = timedelta(days=90)
 TERMINAL = ("sent", "skipped", "failed", "expired", "cancelled")
 _T = Occurrence.__table__
@@ -117,16 +116,20 @@ def _done_days(session, claimed: list[Occurrence], rules: dict) -> set[tuple]:
     return done
 
 
-_RESULT = (
-    update(_T)
-    .where(_T.c.id == bindparam("b_id"), _T.c.claimed_by == bindparam("b_worker"), _T.c.status == "claimed")
-    .values(
-        status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-        sent_at=bindparam("b_sent_at", type_=UTCDateTime()), late=bindparam("b_late"),
-        next_attempt_at=bindparam("b_next", type_=UTCDateTime()), last_error=bindparam("b_error"),
-        lease_until=None, claimed_by=None, updated_at=bindparam("b_now", type_=UTCDateTime()),
-    )
-)
+def _record(session, results: list[dict], worker: str, now: datetime) -> None:
+    """Write the outcomes: one UPDATE per distinct outcome (a batch is mostly one), each guarded so that a claim
+    this worker lost (its lease ran out and another took it) is left alone."""
+    groups: dict[tuple, list] = {}
+    for row in results:
+        outcome = (row["b_status"], row["b_tried"], row["b_sent_at"], row["b_late"], row["b_next"], row["b_error"])
+        groups.setdefault(outcome, []).append(row["b_id"])
+    for (status, tried, sent_at, late, next_at, error), ids in groups.items():
+        session.execute(
+            update(_T)
+            .where(_T.c.id.in_(ids), _T.c.claimed_by == worker, _T.c.status == "claimed")
+            .values(status=status, attempts=_T.c.attempts + tried, sent_at=sent_at, late=late,
+                    next_attempt_at=next_at, last_error=error, lease_until=None, claimed_by=None, updated_at=now)
+        )
 
 
 def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, str | None, timedelta | None, list]:
@@ -182,8 +185,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     started = time.monotonic()
     for occ in claimed:
         patient = patients[occ.patient_id]
-        row = {"b_id": occ.id, "b_worker": worker, "b_attempts": occ.attempts, "b_sent_at": None, "b_late": False,
-               "b_next": None, "b_error": None, "b_now": now}
+        row = {"b_id": occ.id, "b_tried": 0, "b_sent_at": None, "b_late": False, "b_next": None, "b_error": None}
         deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
         rule = rules.get(occ.reminder_id)
         if time.monotonic() - started > LEASE.total_seconds() / 2:
@@ -204,7 +206,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
             message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
             kind, error, wait, dead = _deliver(backend, message, devices.get(occ.patient_id, []))
             dead_devices.extend(dead)
-            row.update(b_attempts=occ.attempts + 1, b_error=error)
+            row.update(b_tried=1, b_error=error)
             if kind == "ok":
                 row.update(b_status="sent", b_sent_at=now, b_late=now - occ.due_at > LATE_AFTER)
             elif kind == "retry" and now + (delay := backoff(occ.attempts + 1, wait)) <= deadline:
@@ -214,7 +216,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
         counts[row["b_status"] if row["b_status"] != "pending" else "retrying"] += 1
         counts["late"] += bool(row["b_late"])
         results.append(row)
-    session.execute(_RESULT, results)
+    _record(session, results, worker, now)
     if dead_devices:
         session.execute(update(Device).where(Device.id.in_(dead_devices))
                         .values(active=False, deactivated_at=now).execution_options(synchronize_session=False))

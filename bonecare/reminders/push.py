@@ -32,12 +32,13 @@ class Message:
 
     def payload(self) -> dict:
         """The notification the app receives: no health detail, just words and where to go."""
-        return {"title": self.title, "body": self.body, "tag": self.key, "url": "/today",
+        return {"title": self.title, "body": self.body, "tag": self.topic, "url": "/today",
                 "occurrence_id": self.occurrence_id}
 
     @property
     def topic(self) -> str:
-        """A Web Push Topic (≤ 32 URL-safe base64 characters) derived from the key."""
+        """The collapse key sent for this occurrence: its key hashed to 32 URL-safe base64 characters (a Web Push
+        Topic's limit), so that no push service reads what the key says (a "dxa:" key would tell of a scan)."""
         return b64url(hashlib.sha256(self.key.encode()).digest()[:24])
 
 
@@ -218,8 +219,8 @@ class FcmBackend(_HttpBackend):
             "token": device.token,
             "notification": {"title": message.title, "body": message.body},
             "data": data,
-            "android": {"collapse_key": message.key, "ttl": ttl, "priority": "high"},
-            "apns": {"headers": {"apns-collapse-id": message.key[:64],
+            "android": {"collapse_key": message.topic, "ttl": ttl, "priority": "high"},
+            "apns": {"headers": {"apns-collapse-id": message.topic,
                                  "apns-expiration": str(int(time.time()) + message.ttl_seconds)}},
             "webpush": {"headers": {"Topic": message.topic, "TTL": str(message.ttl_seconds)}},
         }}

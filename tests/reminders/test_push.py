@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bonecare.extensions import db
 from bonecare.reminders.endpoints import b64url, b64url_decode
 from bonecare.reminders.models import Device
-from bonecare.reminders.push import FcmBackend, WebPushBackend, backend_for
+from bonecare.reminders.push import FcmBackend, Message, WebPushBackend, backend_for
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm, FakeService, Subscriber, fcm_error
 
@@ -71,7 +71,8 @@ def test_web_push_end_to_end_the_receiver_decrypts_the_payload(app, webpush, sub
     assert headers["content-encoding"] == "aes128gcm"
     payload = subscriber.decrypt(request["body"])
     [occurrence] = occurrences(status="sent")
-    assert payload["title"] == "Time for your daily routine" and payload["tag"] == occurrence.key
+    assert payload["title"] == "Time for your daily routine" and payload["tag"] == headers["topic"]
+    assert headers["topic"] == Message("", occurrence.key, "", "", 0).topic
     assert int(headers["ttl"]) == 7200  # the grace window still ahead
     assert len(headers["topic"]) <= 32 and b64url_decode(headers["topic"])
     scheme, params = headers["authorization"].split(" ", 1)
@@ -166,7 +167,7 @@ def test_fcm_http_v1_request_with_a_service_account_token_and_collapse_key(fcm, 
     service, _ = fcm
     assert tick("2026-03-10T08:01:00Z")["sent"] == 2
     sends = service.sends()
-    keys = [o.key for o in occurrences(status="sent")]
+    keys = [Message("", o.key, "", "", 0).topic for o in occurrences(status="sent")]
     assert [m["token"] for m in sends] == ["fcm-token-1", "fcm-token-1"]
     assert sorted(m["android"]["collapse_key"] for m in sends) == sorted(keys)
     assert sorted(m["apns"]["headers"]["apns-collapse-id"] for m in sends) == sorted(keys)

@@ -151,6 +151,7 @@ def test_dxa_appointment_reminders_seven_days_and_one_day_before_at_nine(auth, c
                        f"dxa:{appointment_id}:1d": at("2026-03-08T13:00:00Z")}  # 09:00 EDT
     assert tick("2026-03-02T14:00:00Z")["sent"] == 1
     assert recorder.sent[0].title == "Upcoming appointment"
+    assert "dxa" not in json.dumps(recorder.sent[0].payload()).lower()  # the collapse key is hashed
 
     appointment = session.get(DxaAppointment, appointment_id)
     appointment.deleted_at = at("2026-03-03T12:00:00Z")
