@@ -82,13 +82,14 @@ def throughput(database_url: str, n: int) -> float:
 
     app = _app(database_url)
     now = datetime.now(UTC).replace(microsecond=0)
+    marks = [(now - timedelta(minutes=k)).replace(second=0) for k in range(1, 11)]  # due in the last 10 minutes
     with app.app_context():
-        rules = _seed_rules(db.session, n, now, ["00:00"])
-        rows = [{"id": uuid.uuid4(), "key": f"reminder:{r['id']}:{now.date()}", "patient_id": r["patient_id"],
+        rules = _seed_rules(db.session, n, now, [m.strftime("%H:%M") for m in marks])
+        rows = [{"id": uuid.uuid4(), "key": f"reminder:{r['id']}:{mark.date()}", "patient_id": r["patient_id"],
                  "reminder_id": r["id"], "kind": "supplement", "title": "Time for your daily routine",
-                 "body": "Open the app to see today's plan.", "local_date": now.date(),
-                 "due_at": now - timedelta(seconds=i % 600), "grace_seconds": 7200, "status": "pending",
-                 "attempts": 0, "late": False, "created_at": now, "updated_at": now} for i, r in enumerate(rules)]
+                 "body": "Open the app to see today's plan.", "local_date": mark.date(), "due_at": mark,
+                 "grace_seconds": 7200, "status": "pending", "attempts": 0, "late": False, "created_at": now,
+                 "updated_at": now} for r, mark in ((r, marks[i % len(marks)]) for i, r in enumerate(rules))]
         for i in range(0, n, 2000):
             db.session.execute(insert(Occurrence), rows[i:i + 2000])
         db.session.commit()

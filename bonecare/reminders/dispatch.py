@@ -14,7 +14,7 @@ from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
 from bonecare.reminders.models import Device, Occurrence, Reminder
 from bonecare.reminders.push import Backend, Message
-from bonecare.reminders.schedule import LATE_AFTER, backoff, in_quiet_hours
+from bonecare.reminders.schedule import LATE_AFTER, backoff, days_of, in_quiet_hours, local_instant, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -121,15 +121,27 @@ def _record(session, results: list[dict], worker: str, now: datetime) -> None:
     this worker lost (its lease ran out and another took it) is left alone."""
     groups: dict[tuple, list] = {}
     for row in results:
-        outcome = (row["b_status"], row["b_tried"], row["b_sent_at"], row["b_late"], row["b_next"], row["b_error"])
+        outcome = (row["b_status"], row["b_tried"], row["b_sent_at"], row["b_late"], row["b_next"], row["b_error"],
+                   row["b_due"])
         groups.setdefault(outcome, []).append(row["b_id"])
-    for (status, tried, sent_at, late, next_at, error), ids in groups.items():
+    for (status, tried, sent_at, late, next_at, error, due), ids in groups.items():
         session.execute(
             update(_T)
             .where(_T.c.id.in_(ids), _T.c.claimed_by == worker, _T.c.status == "claimed")
             .values(status=status, attempts=_T.c.attempts + tried, sent_at=sent_at, late=late,
+                    due_at=due if due is not None else _T.c.due_at,
                     next_attempt_at=next_at, last_error=error, lease_until=None, claimed_by=None, updated_at=now)
         )
+
+
+def _planned_due(occ: Occurrence, rule: Reminder | None, timezone: str) -> datetime | None:
+    """When a rule's occurrence is due by the rule and zone as they are now (None: that day no longer fires);
+    an appointment's occurrence keeps its own."""
+    if rule is None:
+        return occ.due_at
+    if occ.local_date.weekday() not in days_of(rule.days_of_week):
+        return None
+    return local_instant(occ.local_date, parse_time(rule.time_of_day), timezone)
 
 
 def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, str | None, timedelta | None, list]:
@@ -185,18 +197,25 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     started = time.monotonic()
     for occ in claimed:
         patient = patients[occ.patient_id]
-        row = {"b_id": occ.id, "b_tried": 0, "b_sent_at": None, "b_late": False, "b_next": None, "b_error": None}
+        row = {"b_id": occ.id, "b_tried": 0, "b_sent_at": None, "b_late": False, "b_next": None, "b_error": None,
+               "b_due": None}
         deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
         rule = rules.get(occ.reminder_id)
+        planned = _planned_due(occ, rule, patient.timezone)
         if time.monotonic() - started > LEASE.total_seconds() / 2:
             row.update(b_status="pending")  # a slow batch hands back what it cannot send within its lease
+        elif (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
+                occ.appointment_id and occ.appointment_id not in live_appointments):
+            row.update(b_status="cancelled", b_error="source withdrawn")
+        elif planned != occ.due_at:  # the rule or her time zone changed since planning, the planner not yet run
+            if planned is not None and planned > now:
+                row.update(b_status="pending", b_due=planned)
+            else:
+                row.update(b_status="cancelled", b_error="re-planned")
         elif now > deadline:
             row.update(b_status="expired", b_error="past its grace window")
         elif occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
             row.update(b_status="expired", b_error="superseded by a later occurrence")
-        elif (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
-                occ.appointment_id and occ.appointment_id not in live_appointments):
-            row.update(b_status="cancelled", b_error="source withdrawn")
         elif (occ.patient_id, occ.local_date, occ.kind) in done:
             row.update(b_status="skipped", b_error="already done today")
         elif in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):

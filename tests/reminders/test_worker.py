@@ -298,3 +298,18 @@ def test_the_inline_worker_starts_only_when_asked(database_url):
         assert scheduler.running and len(scheduler.get_jobs()) == 4
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_a_time_zone_change_just_before_a_reminder_moves_it_even_before_the_planner_runs(auth, clock, recorder,
+                                                                                          occurrences, session, tick):
+    clock.set("2026-03-10T10:00:00Z")
+    patient = auth.as_patient(timezone="America/New_York")
+    _rule(patient)  # 08:00 New York = 12:00Z
+    tick("2026-03-10T10:00:00Z")
+    clock.set("2026-03-10T11:59:00Z")
+    assert patient.patch("/api/v1/patients/me", json={"timezone": "America/Los_Angeles"}).status_code == 200
+    counts = dispatch.dispatch_batch(session, recorder, at("2026-03-10T12:00:00Z"), "w")  # no planning pass
+    assert counts["sent"] == 0 and recorder.sent == []
+    moved = [o for o in occurrences() if o.local_date == date(2026, 3, 10)][0]
+    assert (moved.status, moved.due_at) == ("pending", at("2026-03-10T15:00:00Z"))  # 08:00 PDT
+    assert tick("2026-03-10T15:00:00Z")["sent"] == 1 and len(recorder.sent) == 1
