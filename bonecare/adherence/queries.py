@@ -2,15 +2,17 @@
 
 Every function here issues one statement whatever the number of patients or the window's length.
 Patients come in groups that share a window (a panel's patients differ only by their local today, so
-there are one or two groups); each group is an expanding IN list, so the statement's SQL stays the same
-and SQLAlchemy's compiled cache holds, however many patients there are.
+there are one or two groups); each group's patients are an expanding IN parameter. The statements are
+built once per number of groups and reused, so a request pays neither their construction nor their
+compilation.
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Date, and_, case, func, or_, select, union
+from sqlalchemy import Date, String, and_, bindparam, case, func, or_, select, type_coerce, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -21,22 +23,22 @@ from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
 
 
-class week_start(FunctionElement):  # noqa: N801 - reads as the SQL function it compiles to
-    """The Monday of a date's ISO week."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(week_start)
-def _week_start_default(element, compiler, **kw):
-    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+def _sql_function(name: str, default: str, sqlite: str, type_) -> type[FunctionElement]:
+    """A SQL function written differently for PostgreSQL (`default`) and SQLite; {} is its argument."""
+    function = type(name, (FunctionElement,), {"inherit_cache": True, "__doc__": name, "type": type_})
+    compiles(function)(lambda element, compiler, **kw: default.format(compiler.process(element.clauses, **kw)))
+    compiles(function, "sqlite")(
+        lambda element, compiler, **kw: sqlite.format(compiler.process(element.clauses, **kw))
+    )
+    return function
 
 
-@compiles(week_start, "sqlite")
-def _week_start_sqlite(element, compiler, **kw):
-    # 'weekday 0' moves to the coming Sunday (or stays on one); six days back is that week's Monday.
-    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+# The Monday of a date's ISO week. SQLite: 'weekday 0' moves to the coming Sunday (or stays on
+# one), and six days back is that week's Monday.
+week_start = _sql_function("week_start", "CAST(date_trunc('week', {}) AS DATE)",
+                           "date({}, 'weekday 0', '-6 days')", Date())
+# An aggregate: the group's dates as one comma-separated text, in any order.
+day_list = _sql_function("day_list", "string_agg(CAST({} AS TEXT), ',')", "group_concat({})", String())
 
 
 @dataclass(frozen=True)
@@ -49,111 +51,151 @@ class Group:
     today: date
 
 
-def _within(pid_column, day_column, groups: list[Group], *, to_today: bool = False):
-    """Rows of these patients whose day is in their group's window (or, to_today, any day up to today)."""
-    return or_(*(
-        and_(pid_column.in_(g.patient_ids), day_column <= g.today)
-        if to_today else and_(pid_column.in_(g.patient_ids), day_column >= g.lo, day_column <= g.hi)
-        for g in groups
-    ))
+def _pid(column):
+    """A patient-id column as the driver gives it (SQLite: hex text), so rows skip building UUIDs."""
+    return type_coerce(column, String()).label("pid")
+
+
+def _keys(groups: list[Group]) -> dict:
+    """Raw patient id as a row carries it -> the patient's UUID."""
+    return {raw: pid for g in groups for pid in g.patient_ids for raw in (pid, pid.hex, str(pid))}
+
+
+def _params(groups: list[Group]) -> dict:
+    params = {}
+    for n, g in enumerate(groups):
+        params.update({f"ids{n}": list(g.patient_ids), f"lo{n}": g.lo, f"hi{n}": g.hi, f"today{n}": g.today})
+    return params
+
+
+def _within(pid_column, day_column, groups: int, *, to_today: bool = False):
+    """Rows of the groups' patients whose day is in their window (or, to_today, any day up to today)."""
+    conditions = []
+    for n in range(groups):
+        ids = pid_column.in_(bindparam(f"ids{n}", expanding=True))
+        if to_today:
+            conditions.append(and_(ids, day_column <= bindparam(f"today{n}", type_=Date)))
+        else:
+            conditions.append(and_(ids, day_column.between(bindparam(f"lo{n}", type_=Date),
+                                                           bindparam(f"hi{n}", type_=Date))))
+    return or_(*conditions)
 
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def intake_totals(session, groups: list[Group]) -> dict:
-    """pid -> calcium and vitamin D day counts (met, over the upper limit) and totals inside the window."""
-    ca_min = func.coalesce(func.max(CarePlan.calcium_mg_min), t.CALCIUM_MG_MIN)
-    vd_min = func.coalesce(func.max(CarePlan.vitamin_d_iu_min), t.VITAMIN_D_IU_MIN)
+@cache
+def _intake_statement(groups: int):
     daily = (
         select(
-            Intake.patient_id.label("pid"), ca_min.label("ca_min"), vd_min.label("vd_min"),
+            Intake.patient_id.label("pid"),
             func.sum(Intake.calcium_mg).label("ca"), func.sum(Intake.vitamin_d_iu).label("vd"),
             func.max(Intake.created_at).label("at"),
         )
-        .outerjoin(CarePlan, CarePlan.patient_id == Intake.patient_id)
         .where(_within(Intake.patient_id, Intake.local_date, groups), Intake.deleted_at.is_(None))
         .group_by(Intake.patient_id, Intake.local_date)
         .subquery()
     )
-    stmt = select(
-        daily.c.pid,
-        _count_if(daily.c.ca >= daily.c.ca_min).label("calcium_days_met"),
-        _count_if(daily.c.ca > t.CALCIUM_UPPER_LIMIT_MG).label("calcium_days_over"),
-        func.sum(daily.c.ca).label("calcium_total"),
-        _count_if(daily.c.vd >= daily.c.vd_min).label("vitamin_d_days_met"),
-        _count_if(daily.c.vd > t.VITAMIN_D_UPPER_LIMIT_IU).label("vitamin_d_days_over"),
-        func.sum(daily.c.vd).label("vitamin_d_total"),
-        func.max(daily.c.at).label("last_logged_at"),
-    ).group_by(daily.c.pid)
-    return {row.pid: row._asdict() for row in session.execute(stmt)}
+    # the care plan joins the days, not the entries: a day is met against the plan or the guidance default
+    ca_min = func.coalesce(CarePlan.calcium_mg_min, t.CALCIUM_MG_MIN)
+    vd_min = func.coalesce(CarePlan.vitamin_d_iu_min, t.VITAMIN_D_IU_MIN)
+    return (
+        select(
+            _pid(daily.c.pid),
+            _count_if(daily.c.ca >= ca_min).label("calcium_days_met"),
+            _count_if(daily.c.ca > t.CALCIUM_UPPER_LIMIT_MG).label("calcium_days_over"),
+            func.sum(daily.c.ca).label("calcium_total"),
+            _count_if(daily.c.vd >= vd_min).label("vitamin_d_days_met"),
+            _count_if(daily.c.vd > t.VITAMIN_D_UPPER_LIMIT_IU).label("vitamin_d_days_over"),
+            func.sum(daily.c.vd).label("vitamin_d_total"),
+            func.max(daily.c.at).label("last_logged_at"),
+        )
+        .outerjoin(CarePlan, CarePlan.patient_id == daily.c.pid)
+        .group_by(daily.c.pid)
+    )
 
 
-def exercise_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
-    """pid -> {week's Monday: {kind: (minutes, sessions)}} inside the window, and pid -> latest logged instant."""
+def intake_totals(session, groups: list[Group]) -> dict:
+    """pid -> calcium and vitamin D day counts (met, over the upper limit), totals and the latest entry's
+    instant, inside the window; a day is met against the patient's care plan (or the guidance default)."""
+    rows = session.execute(_intake_statement(len(groups)), _params(groups))
+    keys = _keys(groups)
+    return {keys[row.pid]: row._asdict() for row in rows}
+
+
+@cache
+def _exercise_statement(groups: int):
     week = week_start(Exercise.local_date).label("week")
     per_kind = []
     for kind in KINDS:
         per_kind += [func.coalesce(func.sum(case((Exercise.kind == kind, Exercise.duration_min), else_=0)), 0),
                      _count_if(Exercise.kind == kind)]
-    stmt = (
-        select(Exercise.patient_id, week, func.max(Exercise.created_at), *per_kind)
+    return (
+        select(_pid(Exercise.patient_id), week, func.max(Exercise.created_at), *per_kind)
         .where(_within(Exercise.patient_id, Exercise.local_date, groups), Exercise.deleted_at.is_(None))
         .group_by(Exercise.patient_id, week)
     )
-    out: dict = {}
+
+
+def exercise_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
+    """pid -> {week's Monday: {kind: (minutes, sessions)}} inside the window, and pid -> latest entry's instant."""
+    weeks: dict = {}
     latest: dict = {}
-    for pid, monday, at, *values in session.execute(stmt):
-        out.setdefault(pid, {})[monday] = {
+    for raw, monday, at, *values in session.execute(_exercise_statement(len(groups)), _params(groups)):
+        weeks.setdefault(raw, {})[monday] = {
             kind: (int(values[2 * n]), int(values[2 * n + 1])) for n, kind in enumerate(KINDS)
         }
-        latest[pid] = max(at, latest.get(pid, at))
-    return out, latest
+        latest[raw] = max(at, latest.get(raw, at))
+    return _by_id(weeks, groups), _by_id(latest, groups)
 
 
-def habit_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
-    """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest instant."""
+def _by_id(by_raw: dict, groups: list[Group]) -> dict:
+    keys = _keys(groups)
+    return {keys[raw]: value for raw, value in by_raw.items()}
+
+
+@cache
+def _habit_statement(groups: int):
     week = week_start(HabitDay.local_date).label("week")
-    stmt = (
+    return (
         select(
-            HabitDay.patient_id, week, func.max(HabitDay.updated_at), func.sum(HabitDay.alcohol_drinks),
-            func.sum(HabitDay.cigarettes),
-            _count_if(HabitDay.cigarettes > 0),
+            _pid(HabitDay.patient_id), week, func.max(HabitDay.updated_at), func.sum(HabitDay.alcohol_drinks),
+            func.sum(HabitDay.cigarettes), _count_if(HabitDay.cigarettes > 0),
         )
         .where(_within(HabitDay.patient_id, HabitDay.local_date, groups), HabitDay.deleted_at.is_(None))
         .group_by(HabitDay.patient_id, week)
     )
-    out: dict = {}
+
+
+def habit_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
+    """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest instant."""
+    weeks: dict = {}
     latest: dict = {}
-    for pid, monday, at, drinks, cigarettes, smoked in session.execute(stmt):
-        out.setdefault(pid, {})[monday] = (float(drinks), int(cigarettes), int(smoked))
-        latest[pid] = max(at, latest.get(pid, at))
-    return out, latest
+    for raw, monday, at, drinks, cigarettes, smoked in session.execute(
+        _habit_statement(len(groups)), _params(groups)
+    ):
+        weeks.setdefault(raw, {})[monday] = (float(drinks), int(cigarettes), int(smoked))
+        latest[raw] = max(at, latest.get(raw, at))
+    return _by_id(weeks, groups), _by_id(latest, groups)
 
 
-class day_list(FunctionElement):  # noqa: N801
-    """An aggregate: the group's dates as one comma-separated text (any order)."""
-
-    inherit_cache = True
-
-
-@compiles(day_list)
-def _day_list_default(element, compiler, **kw):
-    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
-
-
-@compiles(day_list, "sqlite")
-def _day_list_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)})"
-
-
-def logged_days(session, groups: list[Group]) -> dict:
-    """pid -> (first logged day, every logged day up to today as "YYYY-MM-DD" texts): intake, exercise, habits."""
+@cache
+def _days_statement(groups: int):
     days = union(*(
-        select(m.patient_id.label("pid"), m.local_date.label("day"))
+        select(_pid(m.patient_id), m.local_date.label("day"))
         .where(_within(m.patient_id, m.local_date, groups, to_today=True), m.deleted_at.is_(None))
         for m in (Intake, Exercise, HabitDay)
     )).subquery("days")
-    stmt = select(days.c.pid, func.min(days.c.day), day_list(days.c.day)).group_by(days.c.pid)
-    return {pid: (first, set(listed.split(","))) for pid, first, listed in session.execute(stmt)}
+    return select(
+        days.c.pid, func.min(days.c.day), _count_if(_within(days.c.pid, days.c.day, groups)),
+        day_list(days.c.day),
+    ).group_by(days.c.pid)
+
+
+def logged_days(session, groups: list[Group]) -> dict:
+    """pid -> (first logged day, days logged in the window, every logged day up to today as "YYYY-MM-DD"
+    texts), counting intake, exercise and habits."""
+    rows = session.execute(_days_statement(len(groups)), _params(groups))
+    keys = _keys(groups)
+    return {keys[raw]: (first, int(count), set(listed.split(","))) for raw, first, count, listed in rows}

@@ -23,7 +23,8 @@ def rounded(value: float | None, places: int = 1) -> float | None:
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return rounded(100 * part / whole) if whole else None
+    """100 * part / whole, rounded half-up to one decimal in exact integer arithmetic."""
+    return (2000 * part + whole) // (2 * whole) / 10 if whole else None
 
 
 def _days(first: date, last: date) -> int:
@@ -40,11 +41,14 @@ def _mondays(first: date, last: date) -> list[date]:
     return out
 
 
+_NOTHING = (0, 0)
+
+
 def week_met(done: dict, weekly_targets: dict) -> dict[str, bool]:
     """kind -> whether a week's (minutes, sessions) meet that kind's weekly target."""
     met = {}
     for kind in KINDS:
-        minutes, sessions = done.get(kind, (0, 0))
+        minutes, sessions = done.get(kind, _NOTHING)
         target = weekly_targets.get(kind) or {}
         met[kind] = minutes >= target.get("minutes", 0) and sessions >= target.get("sessions", 0)
     return met
@@ -75,8 +79,8 @@ def _exercise(weeks: dict, first: date, last: date, weekly_targets: dict) -> dic
         rows.append({
             "week_start": monday,
             "complete": complete,
-            "minutes": {k: done.get(k, (0, 0))[0] for k in KINDS},
-            "sessions": {k: done.get(k, (0, 0))[1] for k in KINDS},
+            "minutes": {k: done.get(k, _NOTHING)[0] for k in KINDS},
+            "sessions": {k: done.get(k, _NOTHING)[1] for k in KINDS},
             "met": met,
             "kinds_met": by_kind if complete else None,
         })
@@ -126,7 +130,7 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
     out = {}
     for p in patients:
         (_, last, today), plan = windows[p.id], targets[p.id]
-        first_log, days_logged = logged.get(p.id, (None, set()))
+        first_log, days_in_window, days_logged = logged.get(p.id, (None, 0, set()))
         registered = local_date_of(p.created_at, p.timezone)
         start = min(registered, first_log) if first_log else registered
         first = max(ranges[p.id][0], start)
@@ -143,7 +147,7 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
             "alcohol": alcohol,
             "smoking": smoking,
             "logging": {
-                "days_with_any_log": sum(1 for d in days_logged if str(first) <= d <= str(last)),
+                "days_with_any_log": days_in_window,
                 "current_streak_days": _streak(days_logged, today),
                 "last_logged_at": max(
                     (at for at in ((intake.get(p.id) or {}).get("last_logged_at"), exercise_at.get(p.id),

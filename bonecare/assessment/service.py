@@ -1,12 +1,12 @@
 """Gathers a patient's facts from the record and applies the guidance rules to them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.adherence.service import last_days, summaries, week_met
+from bonecare.adherence.service import last_days, summaries
 from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.guidance import targets as t
@@ -20,19 +20,10 @@ class PatientState:
 
     facts: Facts
     adherence: dict  # over the last ADHERENCE_WINDOW_DAYS local days
-    next_appointment: DxaAppointment | None
+    next_appointment: object | None  # a row with id, scheduled_for, location
 
 
-def _dxa_facts(row: DxaResult) -> DxaFacts:
-    return DxaFacts(
-        performed_on=row.performed_on,
-        lumbar_spine_t=row.lumbar_spine_t,
-        total_hip_t=row.total_hip_t,
-        femoral_neck_t=row.femoral_neck_t,
-        frax_major_pct=row.frax_major_pct,
-        frax_hip_pct=row.frax_hip_pct,
-        vertebral_fractures=row.vertebral_fractures,
-    )
+_DXA_COLUMNS = tuple(getattr(DxaResult, f.name) for f in fields(DxaFacts))
 
 
 def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int], int]:
@@ -40,8 +31,7 @@ def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int]
     weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS:]
     below = dict.fromkeys(weekly_targets, 0)
     for week in weeks:
-        done = {k: (week["minutes"][k], week["sessions"][k]) for k in week["minutes"]}
-        for kind, met in week_met(done, weekly_targets).items():
+        for kind, met in week["kinds_met"].items():
             below[kind] = below.get(kind, 0) + (not met)
     return below, len(weeks)
 
@@ -50,7 +40,7 @@ def _facts(patient, today: date, summary: dict, plan: dict, results, vitamin_d, 
     below, counted = _exercise_below(summary, plan["exercise_weekly"])
     return Facts(
         today=today,
-        dxa_results=tuple(_dxa_facts(r) for r in results),
+        dxa_results=tuple(results),
         vitamin_d_ng_ml=vitamin_d,
         next_dxa_appointment=appointment.scheduled_for if appointment else None,
         smoking_status=patient.smoking_status,
@@ -76,21 +66,24 @@ def gather(session, patients, now: datetime) -> dict:
     recent = summaries(
         session, patients, {p.id: last_days(p, t.ADHERENCE_WINDOW_DAYS, now) for p in patients}, now, plans
     )
+    # plain rows, not ORM objects: a panel reads hundreds of them
     results: dict = {}
-    for row in session.scalars(select(DxaResult).where(DxaResult.patient_id.in_(ids))):
-        results.setdefault(row.patient_id, []).append(row)
+    for row in session.execute(select(DxaResult.patient_id, *_DXA_COLUMNS).where(DxaResult.patient_id.in_(ids))):
+        results.setdefault(row.patient_id, []).append(DxaFacts(*row[1:]))
     latest_lab: dict = {}
-    labs = select(VitaminDLab).where(VitaminDLab.patient_id.in_(ids))
-    for lab in session.scalars(labs.order_by(VitaminDLab.measured_on, VitaminDLab.created_at)):
-        latest_lab[lab.patient_id] = lab.vitamin_d_25oh_ng_ml
+    labs = select(VitaminDLab.patient_id, VitaminDLab.vitamin_d_25oh_ng_ml).where(VitaminDLab.patient_id.in_(ids))
+    for pid, level in session.execute(labs.order_by(VitaminDLab.measured_on, VitaminDLab.created_at)):
+        latest_lab[pid] = level
     todays = {p.id: local_today(p.timezone, now) for p in patients}
     upcoming: dict = {}
-    appointments = select(DxaAppointment).where(
+    appointments = select(
+        DxaAppointment.patient_id, DxaAppointment.id, DxaAppointment.scheduled_for, DxaAppointment.location
+    ).where(
         DxaAppointment.patient_id.in_(ids),
         DxaAppointment.deleted_at.is_(None),
         DxaAppointment.scheduled_for >= min(todays.values()) - timedelta(days=1),
     )
-    for appt in session.scalars(appointments.order_by(DxaAppointment.scheduled_for.desc())):
+    for appt in session.execute(appointments.order_by(DxaAppointment.scheduled_for.desc())):
         if appt.scheduled_for >= todays[appt.patient_id]:
             upcoming[appt.patient_id] = appt  # the last one written is the earliest
     return {
