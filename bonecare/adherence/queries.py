@@ -35,7 +35,8 @@ def _sql_function(name: str, default: str, sqlite: str, type_) -> type[FunctionE
 
 # The Monday of a date's ISO week. SQLite: 'weekday 0' moves to the coming Sunday (or stays on
 # one), and six days back is that week's Monday.
-week_start = _sql_function("week_start", "CAST(date_trunc('week', {}) AS DATE)",
+# (PostgreSQL: through a timestamp WITHOUT time zone, so the session's zone cannot shift the day.)
+week_start = _sql_function("week_start", "CAST(date_trunc('week', CAST({} AS TIMESTAMP)) AS DATE)",
                            "date({}, 'weekday 0', '-6 days')", Date())
 # An aggregate: the group's dates as one comma-separated text, in any order.
 day_list = _sql_function("day_list", "string_agg(CAST({} AS TEXT), ',')", "group_concat({})", String())
