@@ -157,17 +157,17 @@ _TABLE: tuple[tuple[str, _Wording], ...] = (
     )),
     ("LOW_CALCIUM_ADHERENCE", _Wording(
         "LOW_CALCIUM_ADHERENCE", "warning", ("project", "guidance", "asco-2019"), "rec. 3.1",
-        "You reached your calcium goal on {met} of the last {days} days you logged. Try "
+        "You reached your calcium goal on {met} of the last {days} days. Try "
         "spreading calcium-rich foods or supplements through the day, and ask your care team "
         "if something makes it hard.",
-        "Calcium target ({ca_min}-{ca_max} mg/day) met on {met}/{days} logged days ({pct} %) "
+        "Calcium target ({ca_min}-{ca_max} mg/day) met on {met} of {days} counted days ({pct} %) "
         "in the last {window} days, below {adh_pct} %. Review intake and barriers.",
     )),
     ("LOW_VITAMIN_D_ADHERENCE", _Wording(
         "LOW_VITAMIN_D_ADHERENCE", "warning", ("project", "guidance", "asco-2019"), "rec. 3.1",
-        "You reached your vitamin D goal on {met} of the last {days} days you logged. Taking "
+        "You reached your vitamin D goal on {met} of the last {days} days. Taking "
         "it at the same time each day can help. Ask your care team if something makes it hard.",
-        "Vitamin D target ({vd_min}-{vd_max} IU/day) met on {met}/{days} logged days ({pct} %) "
+        "Vitamin D target ({vd_min}-{vd_max} IU/day) met on {met} of {days} counted days ({pct} %) "
         "in the last {window} days, below {adh_pct} %. Review supplementation and barriers.",
     )),
     ("EXCESS_CALCIUM", _Wording(

@@ -291,7 +291,7 @@ def test_clinician_messages_carry_the_numbers():
     assert "tamoxifen" in by_code["SEVERE_OSTEOPOROSIS"]
     assert "bisphosphonate" in by_code["BONE_AGENT_INDICATED"]
     assert "10 ng/mL" in by_code["VITAMIN_D_DEFICIENT"]
-    assert "10/30" in by_code["LOW_CALCIUM_ADHERENCE"]
+    assert "10 of 30" in by_code["LOW_CALCIUM_ADHERENCE"]
     assert "balance" in by_code["EXERCISE_INCOMPLETE"] and "endurance" in by_code["EXERCISE_INCOMPLETE"]
     assert "resistance" not in by_code["EXERCISE_INCOMPLETE"].split("Targets")[0]
     near = {f.code: f.message for f in assess(_near(), "clinician").flags}
