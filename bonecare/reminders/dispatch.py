@@ -144,6 +144,35 @@ def _planned_due(occ: Occurrence, rule: Reminder | None, timezone: str) -> datet
     return local_instant(occ.local_date, parse_time(rule.time_of_day), timezone)
 
 
+def _verdict(occ: Occurrence, now: datetime, row: dict, patient, rule, live_appointments: set, done: set,
+             latest_of_rule: dict) -> str:
+    """What becomes of a claimed occurrence before any network: "send", or the state it ends in now."""
+    planned = _planned_due(occ, rule, patient.timezone)
+    if (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
+            occ.appointment_id and occ.appointment_id not in live_appointments):
+        row["b_error"] = "source withdrawn"
+        return "cancelled"
+    if planned != occ.due_at:  # the rule or her time zone changed since planning, the planner not yet run
+        if planned is not None and planned > now:
+            row["b_due"] = planned
+            return "pending"
+        row["b_error"] = "re-planned"
+        return "cancelled"
+    if now > occ.due_at + timedelta(seconds=occ.grace_seconds):
+        row["b_error"] = "past its grace window"
+        return "expired"
+    if occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
+        row["b_error"] = "superseded by a later occurrence"
+        return "expired"
+    if (occ.patient_id, occ.local_date, occ.kind) in done:
+        row["b_error"] = "already done today"
+        return "skipped"
+    if in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):
+        row["b_error"] = "quiet hours"
+        return "skipped"
+    return "send"
+
+
 def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, str | None, timedelta | None, list]:
     """Send to every device: (overall kind, error, retry-after, dead device ids)."""
     if not backend.platforms:
@@ -190,51 +219,50 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
         session.expunge(obj)  # keep them as loaded while the read transaction ends
     session.rollback()  # hold no transaction while talking to the network
 
-    results, dead_devices, latest_of_rule = [], [], {}
+    latest_of_rule = {}
     for occ in reversed(claimed):  # newest first: an older miss of the same rule is superseded
         if occ.reminder_id:
             latest_of_rule.setdefault(occ.reminder_id, occ.id)
-    started = time.monotonic()
+    results, to_send = [], []
     for occ in claimed:
-        patient = patients[occ.patient_id]
         row = {"b_id": occ.id, "b_tried": 0, "b_sent_at": None, "b_late": False, "b_next": None, "b_error": None,
                "b_due": None}
-        deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
-        rule = rules.get(occ.reminder_id)
-        planned = _planned_due(occ, rule, patient.timezone)
+        status = _verdict(occ, now, row, patients[occ.patient_id], rules.get(occ.reminder_id), live_appointments,
+                          done, latest_of_rule)
+        row["b_status"] = status
+        results.append(row)
+        if status == "send":
+            to_send.append((occ, row))
+
+    started = time.monotonic()
+
+    def send(item):
+        occ, _ = item
         if time.monotonic() - started > LEASE.total_seconds() / 2:
-            row.update(b_status="pending")  # a slow batch hands back what it cannot send within its lease
-        elif (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
-                occ.appointment_id and occ.appointment_id not in live_appointments):
-            row.update(b_status="cancelled", b_error="source withdrawn")
-        elif planned != occ.due_at:  # the rule or her time zone changed since planning, the planner not yet run
-            if planned is not None and planned > now:
-                row.update(b_status="pending", b_due=planned)
-            else:
-                row.update(b_status="cancelled", b_error="re-planned")
-        elif now > deadline:
-            row.update(b_status="expired", b_error="past its grace window")
-        elif occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
-            row.update(b_status="expired", b_error="superseded by a later occurrence")
-        elif (occ.patient_id, occ.local_date, occ.kind) in done:
-            row.update(b_status="skipped", b_error="already done today")
-        elif in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):
-            row.update(b_status="skipped", b_error="quiet hours")
+            return None  # a slow batch hands back what it cannot send within its lease
+        ttl = max(int((occ.due_at + timedelta(seconds=occ.grace_seconds) - now).total_seconds()), 60)
+        message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
+        return _deliver(backend, message, devices.get(occ.patient_id, []))
+
+    outcomes = backend.map(send, to_send)
+    dead_devices = []
+    for (occ, row), outcome in zip(to_send, outcomes, strict=True):
+        if outcome is None:
+            row.update(b_status="pending")
+            continue
+        kind, error, wait, dead = outcome
+        dead_devices.extend(dead)
+        deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
+        row.update(b_tried=1, b_error=error)
+        if kind == "ok":
+            row.update(b_status="sent", b_sent_at=now, b_late=now - occ.due_at > LATE_AFTER)
+        elif kind == "retry" and now + (delay := backoff(occ.attempts + 1, wait)) <= deadline:
+            row.update(b_status="pending", b_next=now + delay)
         else:
-            ttl = max(int((deadline - now).total_seconds()), 60)
-            message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
-            kind, error, wait, dead = _deliver(backend, message, devices.get(occ.patient_id, []))
-            dead_devices.extend(dead)
-            row.update(b_tried=1, b_error=error)
-            if kind == "ok":
-                row.update(b_status="sent", b_sent_at=now, b_late=now - occ.due_at > LATE_AFTER)
-            elif kind == "retry" and now + (delay := backoff(occ.attempts + 1, wait)) <= deadline:
-                row.update(b_status="pending", b_next=now + delay)
-            else:
-                row.update(b_status="failed")
+            row.update(b_status="failed")
+    for row in results:
         counts[row["b_status"] if row["b_status"] != "pending" else "retrying"] += 1
         counts["late"] += bool(row["b_late"])
-        results.append(row)
     _record(session, results, worker, now)
     if dead_devices:
         session.execute(update(Device).where(Device.id.in_(dead_devices))

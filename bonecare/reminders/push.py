@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,8 @@ from bonecare.reminders.endpoints import b64url, endpoint_problem
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
+# Sends in flight at once for a network back-end.
+SEND_CONCURRENCY = 16
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 
 
@@ -91,6 +94,10 @@ class Backend:
         """Deliver one message to one device (None for device-less back-ends)."""
         raise NotImplementedError
 
+    def map(self, func, items: list) -> list:
+        """Run func over a batch's sends: one after another here; network back-ends overlap them."""
+        return [func(item) for item in items]
+
 
 class LogBackend(Backend):
     """Records and logs only (the default)."""
@@ -120,6 +127,15 @@ class _HttpBackend(Backend):
         self.config = config
         self.timeout = TIMEOUT_SECONDS
         self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def map(self, func, items: list) -> list:
+        """Overlap the sends on a lasting pool of threads, each with its own keep-alive connection."""
+        if len(items) < 2:
+            return [func(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix=f"push-{self.name}")
+        return list(self._pool.map(func, items))
 
     @property
     def http(self) -> requests.Session:

@@ -85,6 +85,7 @@ def _guarded(name, func, app):
 def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
     app.extensions.setdefault("bonecare.worker", worker_id())
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
     jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
     for name, func in jobs.items():
         scheduler.add_job(_guarded(name, func, app), "interval", seconds=INTERVALS[name], id=f"reminders-{name}",

@@ -7,14 +7,14 @@ from tests.reminders.conftest import at
 
 
 def _run(clock, tick, start: str, hours: int):
-    """Tick every 15 minutes for `hours` hours from `start`."""
+    """Tick every 30 minutes for `hours` hours from `start`."""
     from datetime import timedelta
 
     now = at(start)
-    for _ in range(hours * 4):
+    for _ in range(hours * 2):
         clock.set(now)
         tick(now.isoformat())
-        now += timedelta(minutes=15)
+        now += timedelta(minutes=30)
 
 
 def _sent(occurrences):
