@@ -57,8 +57,8 @@ class PageQuery(Strict):
     cursor = ma.fields.String(load_default=None, validate=validate.Length(max=200))
 
 
-class DateRangeQuery(PageQuery):
-    """?from=&to= (inclusive, patient-local) with paging."""
+class DateRange(Strict):
+    """?from=&to= (inclusive, patient-local dates)."""
 
     from_ = ma.fields.Date(data_key="from", load_default=None)
     to = ma.fields.Date(load_default=None)
@@ -67,6 +67,10 @@ class DateRangeQuery(PageQuery):
     def _ordered(self, data, **kwargs):
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
             raise ma.ValidationError("Must not be after 'to'.", "from")
+
+
+class DateRangeQuery(DateRange, PageQuery):
+    """?from=&to= (inclusive, patient-local) with paging."""
 
 
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

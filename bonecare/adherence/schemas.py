@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from bonecare.exercise.models import KINDS
-from bonecare.schemas import AwareDateTime, Strict
+from bonecare.schemas import AwareDateTime, DateRange
 
 
 class CalciumToday(ma.Schema):
@@ -45,16 +45,8 @@ class TodayOut(ma.Schema):
     next_dxa_appointment = ma.fields.Nested(NextDxa, allow_none=True)
 
 
-class AdherenceQuery(Strict):
+class AdherenceQuery(DateRange):
     """?from=&to= (inclusive, patient-local; default the 30 local days ending today)."""
-
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
-
-    @ma.validates_schema
-    def _ordered(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ma.ValidationError("Must not be after 'to'.", "from")
 
 
 def _by_kind(description: str):
