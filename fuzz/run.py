@@ -61,6 +61,8 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: d
         "--phases", "examples,coverage,fuzzing", "--generation-deterministic", "--suppress-health-check", "all",
         "--max-examples", str(args.max_examples),
     ]
+    if args.report_dir:
+        command += ["--report", "har", "--report-dir", str(Path(args.report_dir).resolve() / role)]
     print(f"\n== fuzzing as the {role}", flush=True)
     return subprocess.run(command, cwd=workdir, env=env, check=False).returncode  # its cache stays in workdir
 
@@ -70,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds-per-role", type=int, default=80)
     parser.add_argument("--max-examples", type=int, default=50)
+    parser.add_argument("--report-dir", help="keep every request and response there (HAR files), one folder per role")
     # One worker: hypothesis's lambda descriptions call ast.parse, which CPython 3.11 does not make thread-safe.
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
