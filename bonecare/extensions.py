@@ -50,7 +50,8 @@ class BonecareApi(Api):
 # included: webargs would otherwise drop unknown query parameters silently.
 Blueprint.ARGUMENTS_PARSER.unknown = None
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a use case's commit, so the response is dumped without reloading them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = BonecareApi()
 jwt = JWTManager()

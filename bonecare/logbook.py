@@ -74,26 +74,24 @@ def create(session, model, patient, data: dict, *, instant_field: str, now: date
         raise Invalid("The instant is in the future.", instant_field)
     digest = fingerprint(data)
     entry_id = data.pop("id", None) or uuid.uuid4()
+    entry = model(
+        id=entry_id,
+        patient_id=patient.id,
+        local_date=local_date_of(instant, patient.timezone),
+        created_at=now,
+        fingerprint=digest,
+        **data,
+    )
+    session.add(entry)
+    try:
+        # Insert first: a new id (the common case) costs no lookup; a retry meets the primary key.
+        session.commit()
+        return entry, True
+    except IntegrityError:
+        session.rollback()
     existing = session.get(model, entry_id)
     if existing is None:
-        entry = model(
-            id=entry_id,
-            patient_id=patient.id,
-            local_date=local_date_of(instant, patient.timezone),
-            created_at=now,
-            fingerprint=digest,
-            **data,
-        )
-        session.add(entry)
-        try:
-            session.commit()
-            return entry, True
-        except IntegrityError:
-            # A concurrent retry stored it first: answer as a retry.
-            session.rollback()
-            existing = session.get(model, entry_id)
-            if existing is None:
-                raise
+        raise Conflict("The entry could not be stored; retry.")
     if existing.patient_id != patient.id or existing.fingerprint != digest:
         raise Conflict("This id is already used by a different record.")
     return existing, False

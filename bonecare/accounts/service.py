@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jti
-from sqlalchemy import select, update
+from sqlalchemy import Uuid, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
+from bonecare.dbtypes import UTCDateTime
 from bonecare.errors import Conflict, Invalid, NotFound, Unauthorized
 from bonecare.pagination import paginate
 
@@ -92,22 +93,26 @@ def logout(session, sid: str, now: datetime) -> None:
     session.commit()
 
 
+# Built once: every authenticated request runs it, and building a statement costs more than running it.
+_LIVE_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.id == bindparam("sid", type_=Uuid),
+        User.id == bindparam("user_id", type_=Uuid),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > bindparam("now", type_=UTCDateTime),
+    )
+)
+
+
 def live_session_user(session, sid: str | None, user_id: str | None, now: datetime) -> User | None:
     """The user of a token whose login is still valid, in one query; None once revoked or lapsed."""
     try:
-        sid_value, user_value = uuid.UUID(sid), uuid.UUID(user_id)
+        params = {"sid": uuid.UUID(sid), "user_id": uuid.UUID(user_id), "now": now}
     except (TypeError, ValueError):
         return None
-    return session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == sid_value,
-            User.id == user_value,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-        )
-    )
+    return session.scalar(_LIVE_SESSION_USER, params)
 
 
 def _issue(user: User, sid: uuid.UUID, now: datetime) -> tuple[dict, str, datetime]:
