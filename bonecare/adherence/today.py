@@ -2,64 +2,79 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Uuid, bindparam, func, select
 
 from bonecare.accounts.access import open_record
 from bonecare.careplan.service import targets_for
+from bonecare.dbtypes import UTCDateTime
 from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.intake.models import Intake
 from bonecare.logbook import local_today
 from bonecare.reminders.models import Occurrence
 
+# Built once with bound parameters: today is read on every app launch, and building
+# statements costs more than running them.
+_PATIENT = bindparam("patient_id", type_=Uuid)
+_DAY = bindparam("day", type_=Date)
+_WEEK_START = bindparam("week_start", type_=Date)
+_NOW = bindparam("now", type_=UTCDateTime)
+
+
+def _intake_total(column):
+    return (
+        select(func.coalesce(func.sum(column), 0))
+        .where(Intake.patient_id == _PATIENT, Intake.local_date == _DAY, Intake.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _week_minutes(kind: str):
+    return (
+        select(func.coalesce(func.sum(Exercise.duration_min), 0))
+        .where(
+            Exercise.patient_id == _PATIENT,
+            Exercise.kind == kind,
+            Exercise.local_date.between(_WEEK_START, _DAY),
+            Exercise.deleted_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+_TOTALS = select(_intake_total(Intake.calcium_mg), _intake_total(Intake.vitamin_d_iu), *map(_week_minutes, KINDS))
+_NEXT_REMINDER = (
+    select(Occurrence)
+    .where(Occurrence.patient_id == _PATIENT, Occurrence.status == "pending", Occurrence.due_at >= _NOW)
+    .order_by(Occurrence.due_at)
+    .limit(1)
+)
+_NEXT_DXA = (
+    select(DxaAppointment)
+    .where(
+        DxaAppointment.patient_id == _PATIENT,
+        DxaAppointment.scheduled_for >= _DAY,
+        DxaAppointment.deleted_at.is_(None),
+    )
+    .order_by(DxaAppointment.scheduled_for)
+    .limit(1)
+)
+
 
 def today(session, caller, pid, now: datetime) -> dict:
     """Today's calcium and vitamin D totals, this week's exercise minutes, what comes next."""
-    access = open_record(session, caller, pid, resource="today", now=now)
-    patient = access.patient
+    patient = open_record(session, caller, pid, resource="today", now=now).patient
     day = local_today(patient.timezone, now)
-    week_start = day - timedelta(days=day.weekday())
+    params = {"patient_id": patient.id, "day": day, "week_start": day - timedelta(days=day.weekday()), "now": now}
     targets = targets_for(session, patient.id)
-
-    calcium, vitamin_d = session.execute(
-        select(func.coalesce(func.sum(Intake.calcium_mg), 0), func.coalesce(func.sum(Intake.vitamin_d_iu), 0)).where(
-            Intake.patient_id == patient.id, Intake.local_date == day, Intake.deleted_at.is_(None)
-        )
-    ).one()
-    minutes = dict(
-        session.execute(
-            select(Exercise.kind, func.sum(Exercise.duration_min))
-            .where(
-                Exercise.patient_id == patient.id,
-                Exercise.local_date.between(week_start, day),
-                Exercise.deleted_at.is_(None),
-            )
-            .group_by(Exercise.kind)
-        ).all()
-    )
-    next_reminder = session.scalar(
-        select(Occurrence)
-        .where(Occurrence.patient_id == patient.id, Occurrence.status == "pending", Occurrence.due_at >= now)
-        .order_by(Occurrence.due_at)
-        .limit(1)
-    )
-    next_dxa = session.scalar(
-        select(DxaAppointment)
-        .where(
-            DxaAppointment.patient_id == patient.id,
-            DxaAppointment.scheduled_for >= day,
-            DxaAppointment.deleted_at.is_(None),
-        )
-        .order_by(DxaAppointment.scheduled_for)
-        .limit(1)
-    )
+    calcium, vitamin_d, *minutes = session.execute(_TOTALS, params).one()
     return {
         "date": day,
         "calcium": _progress(calcium, targets["calcium_mg_min"], targets["calcium_mg_max"], "total_mg"),
         "vitamin_d": _progress(vitamin_d, targets["vitamin_d_iu_min"], targets["vitamin_d_iu_max"], "total_iu"),
-        "exercise_week": {kind: int(minutes.get(kind, 0)) for kind in KINDS},
-        "next_reminder": next_reminder,
-        "next_dxa_appointment": next_dxa,
+        "exercise_week": {kind: int(m) for kind, m in zip(KINDS, minutes, strict=True)},
+        "next_reminder": session.scalar(_NEXT_REMINDER, params),
+        "next_dxa_appointment": session.scalar(_NEXT_DXA, params),
     }
 
 
