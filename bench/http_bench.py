@@ -132,16 +132,18 @@ def bench_bonecare(label: str, database_url: str, args, workdir: Path, bare: dic
         _history(call, w.patient)
         taken_at = (datetime.now(UTC) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
         intake = {"taken_at": taken_at, "calcium_mg": 500, "vitamin_d_iu": 400, "source": "supplement"}
+        # The writes go to another patient: thousands of entries on one day would make the measured
+        # patient's today and adherence read a record no real patient has.
         endpoints = [
-            ("POST intake", "POST", f"{world.API}/patients/me/intake", intake, "post"),
-            ("GET today", "GET", f"{world.API}/patients/me/today", None, "get"),
+            ("POST intake", "POST", f"{world.API}/patients/me/intake", intake, "post", w.other_patient),
+            ("GET today", "GET", f"{world.API}/patients/me/today", None, "get", w.patient),
         ]
         if f"{world.PATIENT}/adherence" in spec_paths:
-            endpoints.append(("GET adherence", "GET", f"{world.API}/patients/me/adherence", None, "get"))
+            endpoints.append(("GET adherence", "GET", f"{world.API}/patients/me/adherence", None, "get", w.patient))
         else:
             print("note: GET adherence is not in the spec yet; skipped")
-        for name, method, url, body, kind in endpoints:
-            script = wrk_script(workdir / f"{label}-{kind}.lua", [(method, url, body)], w.patient.access)
+        for name, method, url, body, kind, account in endpoints:
+            script = wrk_script(workdir / f"{label}-{kind}.lua", [(method, url, body)], account.access)
             run_wrk(base, script, 2, args.connections)  # warm-up
             result = run_wrk(base, script, args.seconds, args.connections)
             rows.append({"db": label, "endpoint": name, **result, "ratio": result["rps"] / bare[kind]["rps"]})
@@ -152,7 +154,7 @@ def bench_bonecare(label: str, database_url: str, args, workdir: Path, bare: dic
 
 def _memory(label, base, pid, endpoints, token, args, workdir) -> dict:
     """RSS before and after N mixed requests (wrk in 5-second rounds until N are done), after a warm-up of N/10."""
-    calls = [(method, url, body) for _, method, url, body, _ in endpoints]
+    calls = [(method, url, body) for _, method, url, body, _, _ in endpoints]
     script = wrk_script(workdir / f"{label}-mixed.lua", calls, token)
 
     def load(n: int) -> tuple[int, int]:
