@@ -82,19 +82,23 @@ def create(session, model, patient, data: dict, *, instant_field: str, now: date
         fingerprint=digest,
         **data,
     )
-    session.add(entry)
+    # Insert first: a new id (the common case) costs no lookup; a retry meets the primary key.
+    return insert_once(session, entry, lambda stored: stored.patient_id == patient.id and stored.fingerprint == digest)
+
+
+def insert_once(session, record, repeats) -> tuple[object, bool]:
+    """Commit a record whose id a client may have made: returns (record, True); when that id is stored
+    already, (the stored one, False) if `repeats(stored)` says this request is a retry of it, else a 409."""
+    session.add(record)
     try:
-        # Insert first: a new id (the common case) costs no lookup; a retry meets the primary key.
         session.commit()
-        return entry, True
+        return record, True
     except IntegrityError:
         session.rollback()
-    existing = session.get(model, entry_id)
-    if existing is None:
-        raise Conflict("The entry could not be stored; retry.")
-    if existing.patient_id != patient.id or existing.fingerprint != digest:
+    stored = session.get(type(record), record.id)
+    if stored is None or not repeats(stored):
         raise Conflict("This id is already used by a different record.")
-    return existing, False
+    return stored, False
 
 
 def get(session, model, patient, entry_id) -> object:

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Conflict, Invalid, NotFound
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
-from bonecare.logbook import local_today
+from bonecare.logbook import insert_once, local_today
 from bonecare.pagination import paginate
 
 _WRITERS = ("clinician",)
@@ -55,7 +54,8 @@ class Records:
         record_id = data.pop("id", None) or uuid.uuid4()
         existing = session.get(self.model, record_id)
         if existing is not None:
-            _retry(existing, patient, data)
+            if not _repeats(existing, patient, data):
+                raise Conflict("This id is already used by a different record.")
             session.commit()  # the access log's entry
             return existing, False
         self.check_date(patient, data[self.date_field], now)
@@ -64,23 +64,12 @@ class Records:
         record = self.model(id=record_id, patient_id=patient.id, created_at=now, created_by=caller.id, **data)
         if hasattr(self.model, "updated_at"):
             record.updated_at = now
-        session.add(record)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()  # a concurrent retry stored it first
-            existing = session.get(self.model, record_id)
-            if existing is None:
-                raise
-            return _retry(existing, patient, data), False
-        return record, True
+        return insert_once(session, record, lambda stored: _repeats(stored, patient, data))
 
 
-def _retry(existing, patient, data: dict):
-    """The stored record, if this create repeats it; else a 409."""
-    if existing.patient_id != patient.id or any(getattr(existing, k) != v for k, v in data.items()):
-        raise Conflict("This id is already used by a different record.")
-    return existing
+def _repeats(stored, patient, data: dict) -> bool:
+    """Whether a create with this body repeats the stored record."""
+    return stored.patient_id == patient.id and all(getattr(stored, k) == v for k, v in data.items())
 
 
 appointments = Records(DxaAppointment, "dxa_appointments", "scheduled_for", past=False)

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
-from bonecare.errors import Conflict, Invalid, NotFound
+from bonecare.errors import Invalid, NotFound
+from bonecare.logbook import insert_once
 from bonecare.pagination import paginate
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
 from bonecare.reminders.models import Device, Occurrence, Reminder
@@ -57,26 +57,13 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     """Store a rule and plan it at once: returns (view, created); a retry with the same id is recognised."""
     patient = open_record(session, caller, pid, resource="reminders", action="create", now=now).patient
     values = _stored(data)
-    reminder_id = data.get("id") or uuid.uuid4()
-    existing = session.get(Reminder, reminder_id)
-    if existing is None:
-        reminder = Reminder(id=reminder_id, patient_id=patient.id, created_at=now, updated_at=now, **values)
-        session.add(reminder)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            existing = session.get(Reminder, reminder_id)
-            if existing is None:
-                raise
-        else:
-            plan(session, now, reminder_id=reminder.id)
-            return _view(reminder, patient.timezone, now), True
-    if existing.patient_id != patient.id or existing.deleted_at is not None or any(
-        getattr(existing, k) != v for k, v in values.items()
-    ):
-        raise Conflict("This id is already used by a different reminder.")
-    return _view(existing, patient.timezone, now), False
+    reminder = Reminder(id=data.get("id") or uuid.uuid4(), patient_id=patient.id, created_at=now, updated_at=now,
+                        **values)
+    stored, created = insert_once(session, reminder, lambda row: row.patient_id == patient.id
+                                  and row.deleted_at is None and all(getattr(row, k) == v for k, v in values.items()))
+    if created:
+        plan(session, now, reminder_id=stored.id)
+    return _view(stored, patient.timezone, now), created
 
 
 def update_reminder(session, caller, pid, reminder_id: str, changes: dict, now: datetime) -> dict:
