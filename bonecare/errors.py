@@ -66,12 +66,6 @@ class UnsupportedMediaType(DomainError):
     status, type, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
-class TooManyRequests(DomainError):
-    """A rate limit was hit."""
-
-    status, type, title = 429, "rate-limited", "Too many requests"
-
-
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details (documentation only)."""
 
@@ -140,13 +134,13 @@ def http_exception_problem(error: HTTPException):
         messages = data["messages"]
         if isinstance(messages, dict) and len(messages) == 1:
             messages = next(iter(messages.values()))
-        flat = _flatten(messages)
-        detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in sorted(flat.items()))
-        if status == 400:
+        if status == 400:  # webargs answers a body it cannot parse with a 400
             detail = "The request body is not valid JSON."
         else:
-            errors = flat
-            detail = "The request did not validate: " + detail
+            errors = _flatten(messages)
+            detail = "The request did not validate: " + "; ".join(
+                f"{field}: {' '.join(msgs)}" for field, msgs in sorted(errors.items())
+            )
     if status >= 500:
         status, detail = 500, "An unexpected error occurred."
     title = error.name if status < 500 else "Internal server error"

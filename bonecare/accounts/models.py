@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bonecare.dbtypes import UTCDateTime, new_id
 from bonecare.extensions import db
 
-ROLES = ("patient", "clinician", "admin")
 SMOKING_STATUSES = ("never", "former", "current")
 
 

@@ -20,29 +20,31 @@ def put(session, caller, pid, day: date, data: dict, now: datetime) -> tuple[Hab
     patient = access.patient
     if day > local_today(patient.timezone, now):
         raise Invalid("The day is in the future.", "date")
-    for attempt in range(2):
-        record = session.scalar(select(HabitDay).where(HabitDay.patient_id == patient.id, HabitDay.local_date == day))
-        created = record is None or record.deleted_at is not None
-        if record is None:
-            record = HabitDay(patient_id=patient.id, local_date=day)
-            session.add(record)
-        record.cigarettes = data["cigarettes"]
-        record.alcohol_drinks = data["alcohol_drinks"]
-        record.updated_at = now
-        record.deleted_at = None
-        try:
-            session.commit()
-            return record, created
-        except IntegrityError:
-            # A concurrent PUT created the day first; replace it instead.
-            session.rollback()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _replace(session, patient, day, data, now)
+    except IntegrityError:
+        session.rollback()  # a concurrent PUT created the day first: replace what it stored
+        return _replace(session, patient, day, data, now)
+
+
+def _day(session, patient, day: date) -> HabitDay | None:
+    return session.scalar(select(HabitDay).where(HabitDay.patient_id == patient.id, HabitDay.local_date == day))
+
+
+def _replace(session, patient, day: date, data: dict, now: datetime) -> tuple[HabitDay, bool]:
+    record = _day(session, patient, day)
+    created = record is None or record.deleted_at is not None
+    if record is None:
+        record = HabitDay(patient_id=patient.id, local_date=day)
+        session.add(record)
+    record.cigarettes, record.alcohol_drinks = data["cigarettes"], data["alcohol_drinks"]
+    record.updated_at, record.deleted_at = now, None
+    session.commit()
+    return record, created
 
 
 def _live_day(session, patient, day: date) -> HabitDay:
-    record = session.scalar(select(HabitDay).where(HabitDay.patient_id == patient.id, HabitDay.local_date == day))
+    record = _day(session, patient, day)
     if record is None or record.deleted_at is not None:
         raise NotFound("No habits recorded for that day.")
     return record
