@@ -41,6 +41,13 @@ def validate_timezone(name: str) -> None:
         raise ma.ValidationError("Unknown IANA time zone.")
 
 
+class ClientId(ma.fields.UUID):
+    """An id a client may make (offline) on create, so that a retry stores nothing twice."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"description": "a client-made id, for idempotent retries"}, **kwargs)
+
+
 class TimeOfDay(ma.fields.String):
     """A local wall-clock time "HH:MM"."""
 
@@ -90,3 +97,13 @@ class LogQuery(DateRangeQuery):
     include_deleted = ma.fields.Boolean(
         load_default=False, metadata={"description": "include tombstones of deleted entries, for sync"}
     )
+
+
+class LogEntryOut(ma.Schema):
+    """What every log entry shows: its id, local day, note and, for sync, when it was made and deleted."""
+
+    id = ma.fields.UUID()
+    local_date = ma.fields.Date()
+    note = ma.fields.String(allow_none=True)
+    created_at = AwareDateTime()
+    deleted_at = AwareDateTime(allow_none=True)

@@ -3,16 +3,12 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, PageQuery, Strict
+from bonecare.schemas import AwareDateTime, ClientId, PageQuery, Strict
 
 T_SCORE_RANGE = validate.Range(-7, 5)
 PERCENT_RANGE = validate.Range(0, 100)
 VITAMIN_D_NG_ML_RANGE = validate.Range(0, 250)
 VERTEBRAE = 17  # thoracic and lumbar: the most vertebral fractures a spine can have
-
-
-def _client_id():
-    return ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
 
 
 def _text(length: int):
@@ -26,7 +22,7 @@ class ListQuery(PageQuery):
 
 
 class AppointmentIn(Strict):
-    id = _client_id()
+    id = ClientId()
     scheduled_for = ma.fields.Date(required=True, metadata={"description": "local date of the scan"})
     location = _text(200)
     note = _text(1000)
@@ -66,7 +62,7 @@ def _percent(what: str):
 
 
 class ResultIn(Strict):
-    id = _client_id()
+    id = ClientId()
     performed_on = ma.fields.Date(required=True)
     lumbar_spine_t = _t_score("lumbar spine")
     total_hip_t = _t_score("total hip")
@@ -96,7 +92,7 @@ class ResultOut(ma.Schema):
 
 
 class LabIn(Strict):
-    id = _client_id()
+    id = ClientId()
     measured_on = ma.fields.Date(required=True)
     vitamin_d_25oh_ng_ml = ma.fields.Float(required=True, allow_nan=False, validate=VITAMIN_D_NG_ML_RANGE,
                                            metadata={"description": "serum 25-OH vitamin D, ng/mL"})

@@ -4,11 +4,11 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.exercise.models import INTENSITIES, KINDS
-from bonecare.schemas import AwareDateTime, Strict
+from bonecare.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
 
 
 class ExerciseIn(Strict):
-    id = ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
+    id = ClientId()
     started_at = AwareDateTime(required=True)
     duration_min = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -16,13 +16,8 @@ class ExerciseIn(Strict):
     note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
 
 
-class ExerciseOut(ma.Schema):
-    id = ma.fields.UUID()
+class ExerciseOut(LogEntryOut):
     started_at = AwareDateTime()
-    local_date = ma.fields.Date()
     duration_min = ma.fields.Integer()
     kind = ma.fields.String()
     intensity = ma.fields.String(allow_none=True)
-    note = ma.fields.String(allow_none=True)
-    created_at = AwareDateTime()
-    deleted_at = AwareDateTime(allow_none=True)

@@ -3,14 +3,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, Strict
+from bonecare.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
 
 CALCIUM_MG_PER_ENTRY_MAX = 5000
 VITAMIN_D_IU_PER_ENTRY_MAX = 100_000
 
 
 class IntakeIn(Strict):
-    id = ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
+    id = ClientId()
     taken_at = AwareDateTime(required=True)
     calcium_mg = ma.fields.Float(load_default=0, validate=validate.Range(0, CALCIUM_MG_PER_ENTRY_MAX), allow_nan=False)
     vitamin_d_iu = ma.fields.Float(
@@ -26,15 +26,10 @@ class IntakeIn(Strict):
             raise ma.ValidationError("At least one of calcium_mg and vitamin_d_iu must be above 0.", "calcium_mg")
 
 
-class IntakeOut(ma.Schema):
-    id = ma.fields.UUID()
+class IntakeOut(LogEntryOut):
     taken_at = AwareDateTime()
-    local_date = ma.fields.Date()
     calcium_mg = ma.fields.Float()
     vitamin_d_iu = ma.fields.Float()
     source = ma.fields.String()
     product = ma.fields.String(allow_none=True)
-    note = ma.fields.String(allow_none=True)
-    created_at = AwareDateTime()
-    deleted_at = AwareDateTime(allow_none=True)
 

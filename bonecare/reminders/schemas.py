@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.reminders.schedule import DAYS
-from bonecare.schemas import AwareDateTime, PageQuery, Strict, TimeOfDay
+from bonecare.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
 
 KINDS = ("supplement", "exercise", "custom")
 PLATFORMS = ("webpush", "fcm")
@@ -32,7 +32,7 @@ class _ReminderFields(Strict):
 
 
 class ReminderIn(_ReminderFields):
-    id = ma.fields.UUID(metadata={"description": "a client-made id, for idempotent retries"})
+    id = ClientId()
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
     time_of_day = TimeOfDay(required=True, metadata={"description": "local wall-clock time HH:MM"})
     days_of_week = ma.fields.List(
