@@ -42,10 +42,9 @@ def create_user(session, *, email, password, display_name, timezone, role, now: 
 def register(session, data: dict, now: datetime) -> User:
     """A new patient, who joins the inviting clinician's care when a code comes along."""
     code = data.pop("invitation_code", None)
-    invitation = _usable_invitation(session, code, now) if code else None
     patient = create_user(session, role="patient", now=now, **data)
-    if invitation:
-        _accept(session, invitation, patient, now)
+    if code:
+        _spend_invitation(session, code, patient, now)  # a bad code rolls the new account back too
     session.commit()
     return patient
 
@@ -142,33 +141,28 @@ def _normalise_code(code: str) -> str:
     return code.replace("-", "").replace(" ", "").upper()
 
 
-def _usable_invitation(session, code: str, now: datetime) -> Invitation:
-    invitation = session.scalar(select(Invitation).where(Invitation.code == _normalise_code(code)))
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
-        raise Invalid("The invitation code is unknown, used or expired.", "invitation_code")
-    return invitation
-
-
-def _accept(session, invitation: Invitation, patient: User, now: datetime) -> None:
-    # Only one patient may spend a code, even when two try at once.
-    spent = session.execute(
+def _spend_invitation(session, code: str, patient: User, now: datetime) -> uuid.UUID:
+    """Spend a usable code (only one patient can, even when two try at once): its clinician joins the
+    patient's care team. Returns the clinician's id; an unknown, used or expired code is a 422."""
+    clinician_id = session.scalar(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .where(Invitation.code == _normalise_code(code), Invitation.used_at.is_(None), Invitation.expires_at > now)
         .values(used_at=now, used_by=patient.id)
-    ).rowcount
-    if not spent:
+        .returning(Invitation.clinician_id)
+    )
+    if clinician_id is None:
         session.rollback()
         raise Invalid("The invitation code is unknown, used or expired.", "invitation_code")
-    if session.get(CareTeamMember, (patient.id, invitation.clinician_id)) is None:
-        session.add(CareTeamMember(patient_id=patient.id, clinician_id=invitation.clinician_id, added_at=now))
+    if session.get(CareTeamMember, (patient.id, clinician_id)) is None:
+        session.add(CareTeamMember(patient_id=patient.id, clinician_id=clinician_id, added_at=now))
+    return clinician_id
 
 
 def join_care_team(session, patient: User, code: str, now: datetime) -> CareTeamMember:
     """Spend an invitation code: its clinician joins the patient's care team."""
-    invitation = _usable_invitation(session, code, now)
-    _accept(session, invitation, patient, now)
+    clinician_id = _spend_invitation(session, code, patient, now)
     session.commit()
-    return session.get(CareTeamMember, (patient.id, invitation.clinician_id))
+    return session.get(CareTeamMember, (patient.id, clinician_id))
 
 
 def care_team(session, patient: User, query: dict) -> dict:
