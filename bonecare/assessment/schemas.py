@@ -2,10 +2,12 @@
 
 import marshmallow as ma
 
+from bonecare.guidance.rules import SEVERITY_RANK
+
 
 class FlagOut(ma.Schema):
     code = ma.fields.String()
-    severity = ma.fields.String(metadata={"enum": ["info", "warning", "urgent"]})
+    severity = ma.fields.String(metadata={"enum": list(SEVERITY_RANK)})
     message = ma.fields.String()
     citation = ma.fields.String()
 

@@ -3,14 +3,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from bonecare.guidance.rules import FLAG_CODES, SEVERITY_RANK
 from bonecare.schemas import AwareDateTime, PageQuery
 
-# The assessment's flag codes (GUIDANCE-RULES.md); a test keeps this list in step with the rules.
-FLAG_CODES = (
-    "ALCOHOL_OVER_LIMIT", "BASELINE_DXA_MISSING", "BONE_AGENT_INDICATED", "DXA_OVERDUE", "EXCESS_CALCIUM",
-    "EXCESS_VITAMIN_D", "EXERCISE_INCOMPLETE", "LOW_CALCIUM_ADHERENCE", "LOW_VITAMIN_D_ADHERENCE",
-    "NEAR_THRESHOLD", "SEVERE_OSTEOPOROSIS", "SMOKER", "VITAMIN_D_DEFICIENT", "VITAMIN_D_UNKNOWN",
-)
 SORTS = ("severity", "adherence", "-adherence", "next_dxa", "name")
 
 
@@ -64,6 +59,6 @@ class PanelRow(ma.Schema):
     patient = ma.fields.Nested(PanelPatient)
     adherence = ma.fields.Nested(PanelAdherence)
     flags = ma.fields.List(ma.fields.Nested(PanelFlag), metadata={"description": "open flags, most severe first"})
-    max_severity = ma.fields.String(allow_none=True, metadata={"enum": ["info", "warning", "urgent", None]})
+    max_severity = ma.fields.String(allow_none=True, metadata={"enum": [*SEVERITY_RANK, None]})
     next_dxa_appointment = ma.fields.Nested(PanelAppointment, allow_none=True)
     next_dxa_due = ma.fields.Date(allow_none=True)

@@ -7,10 +7,10 @@ from datetime import date
 from typing import NamedTuple
 
 from bonecare.guidance import targets as t
+from bonecare.guidance.education import AUDIENCES
 from bonecare.guidance.sources import cite
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "urgent": 2}
-AUDIENCES = ("patient", "clinician")
 
 _SITES = {
     "lumbar_spine_t": "lumbar spine",
@@ -214,6 +214,8 @@ _TABLE: tuple[tuple[str, _Wording], ...] = (
     )),
 )
 _WORDING: dict[str, _Wording] = dict(_TABLE)
+#: Every flag code the assessment can raise, sorted.
+FLAG_CODES: tuple[str, ...] = tuple(sorted({w.code for w in _WORDING.values()}))
 
 _PLAIN_KIND = {
     "resistance": "strength",

@@ -1,1 +1,1 @@
-"""The patient's profile: time zone, smoking status, quiet hours; and her access log."""
+"""The patient's profile: time zone, smoking status, quiet hours."""

@@ -1,4 +1,4 @@
-"""Profile and access-log schemas."""
+"""Profile schemas."""
 
 import marshmallow as ma
 from marshmallow import validate
@@ -31,13 +31,3 @@ class ProfileOut(ma.Schema):
     def _quiet_hours(self, user):
         return {"start": user.quiet_start, "end": user.quiet_end} if user.quiet_start else None
 
-
-class AccessLogEntryOut(ma.Schema):
-    id = ma.fields.UUID()
-    at = AwareDateTime()
-    actor_id = ma.fields.UUID(allow_none=True)
-    actor_name = ma.fields.String(allow_none=True)
-    actor_role = ma.fields.String(allow_none=True)
-    action = ma.fields.String()
-    resource = ma.fields.String()
-    resource_id = ma.fields.String(allow_none=True)

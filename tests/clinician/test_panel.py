@@ -5,8 +5,6 @@ import io
 
 import pytest
 
-from bonecare.clinician.schemas import FLAG_CODES
-from bonecare.guidance.rules import _WORDING
 from tests.counting import count_statements
 from tests.problems import assert_problem
 
@@ -174,10 +172,6 @@ def test_patients_may_not_see_a_panel(auth):
 def test_bad_queries_are_422(clinic, query, field):
     clinician, _ = clinic
     assert_problem(clinician.get(f"/api/v1/clinician/patients?{query}"), 422, "validation-error", field)
-
-
-def test_flag_codes_match_the_rules():
-    assert set(FLAG_CODES) == {w.code for w in _WORDING.values()}
 
 
 def test_statement_count_does_not_grow_with_the_panel(app, auth, clinic):
