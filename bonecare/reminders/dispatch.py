@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, tuple_, update
 
 from bonecare.accounts.models import User
-from bonecare.careplan.service import targets_for
+from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
-from bonecare.reminders.models import Device, Occurrence, Reminder
+from bonecare.reminders.models import TERMINAL_STATUSES, Device, Occurrence, Reminder
 from bonecare.reminders.push import Backend, Message
 from bonecare.reminders.schedule import LATE_AFTER, backoff, days_of, in_quiet_hours, local_instant, parse_time
 
@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 BATCH = 200
 PRUNE_AFTER = timedelta(days=90)
-TERMINAL = ("sent", "skipped", "failed", "expired", "cancelled")
 _T = Occurrence.__table__
 
 
@@ -79,7 +78,7 @@ def prune(session, now: datetime) -> int:
     """Delete finished occurrences older than the kept history; commits."""
     result = session.execute(
         delete(Occurrence)
-        .where(Occurrence.status.in_(TERMINAL), Occurrence.due_at < now - PRUNE_AFTER)
+        .where(Occurrence.status.in_(TERMINAL_STATUSES), Occurrence.due_at < now - PRUNE_AFTER)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -100,9 +99,9 @@ def _done_days(session, claimed: list[Occurrence], rules: dict) -> set[tuple]:
             .where(tuple_(Intake.patient_id, Intake.local_date).in_(pairs), Intake.deleted_at.is_(None))
             .group_by(Intake.patient_id, Intake.local_date)
         ).all()
-        targets = {}
+        targets = targets_for_many(session, list({patient_id for patient_id, *_ in totals}))
         for patient_id, day, calcium, vitamin_d in totals:
-            target = targets.setdefault(patient_id, targets_for(session, patient_id))
+            target = targets[patient_id]
             if calcium >= target["calcium_mg_min"] and vitamin_d >= target["vitamin_d_iu_min"]:
                 done.add((patient_id, day, "supplement"))
     if wanted["exercise"]:
@@ -121,9 +120,8 @@ def _record(session, results: list[dict], worker: str, now: datetime) -> None:
     this worker lost (its lease ran out and another took it) is left alone."""
     groups: dict[tuple, list] = {}
     for row in results:
-        outcome = (row["b_status"], row["b_tried"], row["b_sent_at"], row["b_late"], row["b_next"], row["b_error"],
-                   row["b_due"])
-        groups.setdefault(outcome, []).append(row["b_id"])
+        outcome = (row["status"], row["tried"], row["sent_at"], row["late"], row["next"], row["error"], row["due"])
+        groups.setdefault(outcome, []).append(row["id"])
     for (status, tried, sent_at, late, next_at, error, due), ids in groups.items():
         session.execute(
             update(_T)
@@ -144,33 +142,27 @@ def _planned_due(occ: Occurrence, rule: Reminder | None, timezone: str) -> datet
     return local_instant(occ.local_date, parse_time(rule.time_of_day), timezone)
 
 
-def _verdict(occ: Occurrence, now: datetime, row: dict, patient, rule, live_appointments: set, done: set,
-             latest_of_rule: dict) -> str:
-    """What becomes of a claimed occurrence before any network: "send", or the state it ends in now."""
+def _verdict(occ: Occurrence, now: datetime, deadline: datetime, patient, rule, live_appointments: set,
+             done: set, latest_of_rule: dict) -> tuple[str, str | None, datetime | None]:
+    """What becomes of a claimed occurrence before any network: ("send", None, None), or the state it ends in now
+    with its reason and, for one moved to later, its new due instant."""
     planned = _planned_due(occ, rule, patient.timezone)
     if (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
             occ.appointment_id and occ.appointment_id not in live_appointments):
-        row["b_error"] = "source withdrawn"
-        return "cancelled"
+        return "cancelled", "source withdrawn", None
     if planned != occ.due_at:  # the rule or her time zone changed since planning, the planner not yet run
         if planned is not None and planned > now:
-            row["b_due"] = planned
-            return "pending"
-        row["b_error"] = "re-planned"
-        return "cancelled"
-    if now > occ.due_at + timedelta(seconds=occ.grace_seconds):
-        row["b_error"] = "past its grace window"
-        return "expired"
+            return "pending", None, planned
+        return "cancelled", "re-planned", None
+    if now > deadline:
+        return "expired", "past its grace window", None
     if occ.reminder_id and latest_of_rule[occ.reminder_id] != occ.id:
-        row["b_error"] = "superseded by a later occurrence"
-        return "expired"
+        return "expired", "superseded by a later occurrence", None
     if (occ.patient_id, occ.local_date, occ.kind) in done:
-        row["b_error"] = "already done today"
-        return "skipped"
+        return "skipped", "already done today", None
     if in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end):
-        row["b_error"] = "quiet hours"
-        return "skipped"
-    return "send"
+        return "skipped", "quiet hours", None
+    return "send", None, None
 
 
 def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, str | None, timedelta | None, list]:
@@ -225,44 +217,43 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
             latest_of_rule.setdefault(occ.reminder_id, occ.id)
     results, to_send = [], []
     for occ in claimed:
-        row = {"b_id": occ.id, "b_tried": 0, "b_sent_at": None, "b_late": False, "b_next": None, "b_error": None,
-               "b_due": None}
-        status = _verdict(occ, now, row, patients[occ.patient_id], rules.get(occ.reminder_id), live_appointments,
-                          done, latest_of_rule)
-        row["b_status"] = status
+        deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
+        status, error, due = _verdict(occ, now, deadline, patients[occ.patient_id], rules.get(occ.reminder_id),
+                                      live_appointments, done, latest_of_rule)
+        row = {"id": occ.id, "status": status, "tried": 0, "sent_at": None, "late": False, "next": None,
+               "error": error, "due": due}
         results.append(row)
         if status == "send":
-            to_send.append((occ, row))
+            to_send.append((occ, deadline, row))
 
     started = time.monotonic()
 
     def send(item):
-        occ, _ = item
+        occ, deadline, _ = item
         if time.monotonic() - started > LEASE.total_seconds() / 2:
             return None  # a slow batch hands back what it cannot send within its lease
-        ttl = max(int((occ.due_at + timedelta(seconds=occ.grace_seconds) - now).total_seconds()), 60)
+        ttl = max(int((deadline - now).total_seconds()), 60)
         message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
         return _deliver(backend, message, devices.get(occ.patient_id, []))
 
     outcomes = backend.map(send, to_send)
     dead_devices = []
-    for (occ, row), outcome in zip(to_send, outcomes, strict=True):
+    for (occ, deadline, row), outcome in zip(to_send, outcomes, strict=True):
         if outcome is None:
-            row.update(b_status="pending")
+            row.update(status="pending")
             continue
         kind, error, wait, dead = outcome
         dead_devices.extend(dead)
-        deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
-        row.update(b_tried=1, b_error=error)
+        row.update(tried=1, error=error)
         if kind == "ok":
-            row.update(b_status="sent", b_sent_at=now, b_late=now - occ.due_at > LATE_AFTER)
+            row.update(status="sent", sent_at=now, late=now - occ.due_at > LATE_AFTER)
         elif kind == "retry" and now + (delay := backoff(occ.attempts + 1, wait)) <= deadline:
-            row.update(b_status="pending", b_next=now + delay)
+            row.update(status="pending", next=now + delay)
         else:
-            row.update(b_status="failed")
+            row.update(status="failed")
     for row in results:
-        counts[row["b_status"] if row["b_status"] != "pending" else "retrying"] += 1
-        counts["late"] += bool(row["b_late"])
+        counts[row["status"] if row["status"] != "pending" else "retrying"] += 1
+        counts["late"] += bool(row["late"])
     _record(session, results, worker, now)
     if dead_devices:
         session.execute(update(Device).where(Device.id.in_(dead_devices))

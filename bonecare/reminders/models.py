@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bonecare.dbtypes import UTCDateTime, new_id
 from bonecare.extensions import db
 
-OCCURRENCE_STATUSES = ("pending", "claimed", "sent", "skipped", "failed", "expired", "cancelled")
+# The states an occurrence ends in; "pending" and "claimed" are the only others.
+TERMINAL_STATUSES = ("sent", "skipped", "failed", "expired", "cancelled")
+OCCURRENCE_STATUSES = ("pending", "claimed", *TERMINAL_STATUSES)
 
 
 class Reminder(db.Model):

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from bonecare.reminders.models import OCCURRENCE_STATUSES
 from bonecare.reminders.schedule import DAYS
 from bonecare.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
 
@@ -98,7 +99,8 @@ class DeviceOut(ma.Schema):
 
 class NotificationQuery(PageQuery):
     status = ma.fields.String(
-        load_default=None, validate=validate.OneOf(("pending", "sent", "skipped", "failed", "expired", "cancelled"))
+        # "claimed" is an internal state: the API shows (and filters) it as "pending"
+        load_default=None, validate=validate.OneOf(tuple(s for s in OCCURRENCE_STATUSES if s != "claimed"))
     )
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from bonecare.accounts.access import open_record
 from bonecare.errors import Invalid, NotFound
@@ -152,7 +152,7 @@ def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict
     patient = open_record(session, caller, pid, resource="notifications", now=now).patient
     stmt = select(Occurrence).where(Occurrence.patient_id == patient.id)
     if query.get("status") == "pending":
-        stmt = stmt.where(or_(Occurrence.status == "pending", Occurrence.status == "claimed"))
+        stmt = stmt.where(Occurrence.status.in_(("pending", "claimed")))
     elif query.get("status"):
         stmt = stmt.where(Occurrence.status == query["status"])
     rows, cursor = paginate(session, stmt, [Occurrence.due_at, Occurrence.id], [datetime.fromisoformat, uuid.UUID],
