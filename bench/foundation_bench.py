@@ -7,9 +7,6 @@ Not a test: it prints numbers for the closing notes of the issues.
 """
 
 import argparse
-import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,10 +16,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from fuzz import server, world  # noqa: E402
 
 
 def _fresh_database(url: str | None, workdir: str) -> str:
@@ -73,55 +70,32 @@ def in_process(database_url: str, n: int = 1000) -> dict:
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _rss_kib(pid: int) -> tuple[int, int]:
+    """Current and peak resident memory of a process."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-def server_rss(database_url: str, n: int = 10_000) -> dict:
-    """Peak RSS of one gunicorn worker serving a mix of requests."""
-    port = _free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "BONECARE_RATELIMIT_ENABLED": "0"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "app:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        worker = int(subprocess.check_output(["pgrep", "-P", str(server.pid)]).split()[0])
-        http = requests.Session()
-        email = f"{uuid.uuid4().hex}@example.org"
-        http.post(f"{base}/api/v1/auth/register", json={"email": email, "password": "bench password",
-                                                         "display_name": "B", "timezone": "Europe/Rome"})
-        token = http.post(f"{base}/api/v1/auth/login", json={"email": email, "password": "bench password"}).json()
-        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+def server_rss(database_url: str, workdir: str, n: int = 10_000) -> dict:
+    """Resident memory of one gunicorn worker (production password hashing) over a mix of requests."""
+    env = server.app_env(database_url, BONECARE_ARGON2_TIME_COST="3", BONECARE_ARGON2_MEMORY_KIB="65536")
+    server.flask(env, "db", "upgrade")
+    port = server.free_port()
+    with server.gunicorn("app:app", port, env, Path(workdir) / "server.log", workers=1, threads=4) as proc:
+        worker_pid = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()[0])
+        call = server.http_call(f"http://127.0.0.1:{port}")
+        token = world.register(call, f"{uuid.uuid4().hex}@example.org").access
         after_warmup = None
         for i in range(n):
             if i % 2:
-                http.get(f"{base}/api/v1/patients/me/today")
+                call("GET", "/api/v1/patients/me/today", token, None)
             else:
-                http.post(f"{base}/api/v1/patients/me/intake", json={
-                    "taken_at": datetime.now(UTC).isoformat(), "vitamin_d_iu": 800, "source": "supplement"})
+                call("POST", "/api/v1/patients/me/intake", token,
+                     {"taken_at": datetime.now(UTC).isoformat(), "vitamin_d_iu": 800, "source": "supplement"})
             if i == 1000:
-                after_warmup = _rss_kib(worker)[0]
-        rss, peak = _rss_kib(worker)
-        return {"rss_after_1000_kib": after_warmup, "rss_end_kib": rss, "peak_kib": peak}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+                after_warmup = _rss_kib(worker_pid)[0]
+        rss, peak = _rss_kib(worker_pid)
+    return {"rss_after_1000_kib": after_warmup, "rss_end_kib": rss, "peak_kib": peak}
 
 
 def main() -> None:
@@ -136,7 +110,7 @@ def main() -> None:
         for endpoint, (median, p95) in in_process(url, args.requests).items():
             print(f"{name:22s} {endpoint:12s} in-process median {median:6.2f} ms   p95 {p95:6.2f} ms")
         url = _fresh_database(args.database_url, workdir) if args.database_url else f"sqlite:///{workdir}/srv.sqlite3"
-        rss = server_rss(url)
+        rss = server_rss(url, workdir)
         print(f"{name:22s} server RSS after 1,000 requests {rss['rss_after_1000_kib'] / 1024:.1f} MiB, "
               f"after 10,000 {rss['rss_end_kib'] / 1024:.1f} MiB, peak {rss['peak_kib'] / 1024:.1f} MiB")
 
