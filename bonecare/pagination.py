@@ -3,6 +3,7 @@
 import base64
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Select, literal, tuple_
@@ -46,3 +47,14 @@ def paginate(session, stmt: Select, keys: list, parsers: list, limit: int, curso
     rows = rows[:limit]
     last = rows[-1]
     return rows, encode_cursor([getattr(last, k.key) for k in keys])
+
+
+def page_of_list(items: Sequence, query: dict) -> dict:
+    """A page of a list already in memory (static content); the cursor is the position after the last item."""
+    start = 0
+    if query.get("cursor"):
+        (start,) = decode_cursor(query["cursor"], 1)
+        if not isinstance(start, int) or isinstance(start, bool) or start < 1:
+            raise Invalid("The cursor is not one this server issued.", "cursor")
+    end = start + query["limit"]
+    return {"items": list(items[start:end]), "next_cursor": encode_cursor([end]) if end < len(items) else None}

@@ -1,34 +1,22 @@
 """Education use cases: the catalogue and topics (static content) and a patient's recommended topics."""
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from bonecare.accounts.access import open_record
 from bonecare.assessment.service import facts_for
-from bonecare.errors import Invalid, NotFound
+from bonecare.errors import NotFound
 from bonecare.guidance import education
 from bonecare.guidance.education import Topic
 from bonecare.guidance.education.recommend import recommend
 from bonecare.guidance.rules import assess
-from bonecare.pagination import decode_cursor, encode_cursor
+from bonecare.pagination import page_of_list
 
 _RESOURCE = "education"
 
 
-def _page(items: Sequence, query: dict) -> dict:
-    """A page of an in-memory list; the cursor is the position after the last item served."""
-    start = 0
-    if query.get("cursor"):
-        (start,) = decode_cursor(query["cursor"], 1)
-        if not isinstance(start, int) or isinstance(start, bool) or start < 1:
-            raise Invalid("The cursor is not one this server issued.", "cursor")
-    end = start + query["limit"]
-    return {"items": list(items[start:end]), "next_cursor": encode_cursor([end]) if end < len(items) else None}
-
-
 def catalogue(query: dict) -> dict:
     """A page of the audience's topics, in reading order."""
-    return _page(education.catalogue(query["audience"]), query)
+    return page_of_list(education.catalogue(query["audience"]), query)
 
 
 def topic(slug: str, audience: str) -> Topic:
@@ -43,4 +31,4 @@ def recommended(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of topics ranked for the patient's flags, worded for the caller's audience."""
     access = open_record(session, caller, pid, resource=_RESOURCE, now=now)
     flags = assess(facts_for(session, access.patient, now), access.audience).flags
-    return _page(recommend([f.code for f in flags], access.audience), query)
+    return page_of_list(recommend([f.code for f in flags], access.audience), query)
