@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bonecare.accounts.access import open_record
 from bonecare.adherence.service import last_days, summaries
@@ -16,11 +16,12 @@ from bonecare.logbook import local_today
 
 @dataclass(frozen=True)
 class PatientState:
-    """What the panel and the assessment know of one patient: facts, adherence, next appointment."""
+    """What the panel and the assessment know of one patient: facts, adherence, care plan, next appointment."""
 
     facts: Facts
     adherence: dict  # over the last ADHERENCE_WINDOW_DAYS local days
     next_appointment: object | None  # a row with id, scheduled_for, location
+    plan: dict  # the care-plan targets the adherence was measured against
 
 
 _DXA_COLUMNS = tuple(getattr(DxaResult, f.name) for f in fields(DxaFacts))
@@ -70,10 +71,17 @@ def gather(session, patients, now: datetime) -> dict:
     results: dict = {}
     for row in session.execute(select(DxaResult.patient_id, *_DXA_COLUMNS).where(DxaResult.patient_id.in_(ids))):
         results.setdefault(row.patient_id, []).append(DxaFacts(*row[1:]))
-    latest_lab: dict = {}
-    labs = select(VitaminDLab.patient_id, VitaminDLab.vitamin_d_25oh_ng_ml).where(VitaminDLab.patient_id.in_(ids))
-    for pid, level in session.execute(labs.order_by(VitaminDLab.measured_on, VitaminDLab.created_at)):
-        latest_lab[pid] = level
+    newest_first = func.row_number().over(
+        partition_by=VitaminDLab.patient_id,
+        order_by=(VitaminDLab.measured_on.desc(), VitaminDLab.created_at.desc()),
+    ).label("n")
+    labs = (
+        select(VitaminDLab.patient_id, VitaminDLab.vitamin_d_25oh_ng_ml, newest_first)
+        .where(VitaminDLab.patient_id.in_(ids))
+        .subquery()
+    )
+    latest = select(labs.c.patient_id, labs.c.vitamin_d_25oh_ng_ml).where(labs.c.n == 1)
+    latest_lab = dict(session.execute(latest).all())
     todays = {p.id: local_today(p.timezone, now) for p in patients}
     upcoming: dict = {}
     appointments = select(
@@ -92,6 +100,7 @@ def gather(session, patients, now: datetime) -> dict:
                          latest_lab.get(p.id), upcoming.get(p.id)),
             adherence=recent[p.id],
             next_appointment=upcoming.get(p.id),
+            plan=plans[p.id],
         )
         for p in patients
     }

@@ -6,8 +6,9 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from bonecare.accounts.auth import current_user
+from bonecare.accounts.auth import require_role
 from bonecare.clinician import service
+from bonecare.clinician.csv_export import as_csv
 from bonecare.clinician.schemas import PanelQuery, PanelRow
 from bonecare.clock import now
 from bonecare.extensions import db
@@ -24,10 +25,10 @@ class Panel(MethodView):
                      description="with Accept: text/csv; the next page's cursor is in the Link header")
     def get(self, query):
         """One row per patient: adherence, open flags, next DXA; sorted, filtered, paged; CSV on request."""
-        page = service.panel(db.session, current_user(), query, now())
+        page = service.panel(db.session, require_role("clinician"), query, now())
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) != "text/csv":
             return page
-        response = Response(service.as_csv(page), mimetype="text/csv")
+        response = Response(as_csv(page), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="panel.csv"'
         if page["next_cursor"]:
             response.headers["Link"] = f'<{request.base_url}?{_next_query(page["next_cursor"])}>; rel="next"'

@@ -1,7 +1,5 @@
 """The panel: one row per patient on the clinician's care teams, sorted, filtered, paged, in constant queries."""
 
-import csv
-import io
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,7 +8,7 @@ from bonecare.accounts.models import CareTeamMember, User
 from bonecare.adherence.service import last_days, rounded, summaries
 from bonecare.assessment.service import gather
 from bonecare.audit.service import record_many
-from bonecare.errors import Forbidden, Invalid
+from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import SEVERITY_RANK, assess
 from bonecare.pagination import decode_cursor, encode_cursor
@@ -59,7 +57,8 @@ def _rows(session, clinician, window_days: int, now: datetime) -> list[dict]:
     if window_days == t.ADHERENCE_WINDOW_DAYS:
         windowed = {pid: state.adherence for pid, state in states.items()}
     else:
-        windowed = summaries(session, patients, {p.id: last_days(p, window_days, now) for p in patients}, now)
+        plans = {pid: state.plan for pid, state in states.items()}
+        windowed = summaries(session, patients, {p.id: last_days(p, window_days, now) for p in patients}, now, plans)
     rows = []
     for p in patients:
         state = states[p.id]
@@ -79,9 +78,7 @@ def _rows(session, clinician, window_days: int, now: datetime) -> list[dict]:
 
 
 def panel(session, caller, query: dict, now: datetime) -> dict:
-    """A page of the clinician's panel; each patient shown is a read in her access log."""
-    if caller.role != "clinician":
-        raise Forbidden("The panel is for clinician accounts.")
+    """A page of the clinician's panel (the caller is a clinician); each patient shown is a read in her access log."""
     sort = query["sort"]
     rows = _rows(session, caller, query["window_days"], now)
     if query.get("flag"):
@@ -114,44 +111,3 @@ def _beyond(key: list, after: list) -> bool:
     except TypeError as exc:
         raise Invalid("The cursor is not one this server issued.", "cursor") from exc
 
-
-CSV_COLUMNS = (
-    "patient_id", "display_name", "email", "timezone", "window_days", "days", "adherence_score", "calcium_pct",
-    "vitamin_d_pct", "exercise_weeks_met_pct", "drinks_per_week_mean", "alcohol_weeks_over_limit", "days_smoked",
-    "days_with_any_log", "current_streak_days", "last_logged_at", "max_severity", "flags", "next_dxa_appointment",
-    "next_dxa_due",
-)
-
-
-def _flat(row: dict) -> dict:
-    """A panel row as one CSV line's cells."""
-    a, appt = dict(row["adherence"]), row["next_dxa_appointment"]
-    a["adherence_score"] = a.pop("score")
-    return {
-        "patient_id": row["patient"]["id"],
-        **{k: v for k, v in row["patient"].items() if k != "id"},
-        **a,
-        "max_severity": row["max_severity"],
-        "flags": ";".join(f["code"] for f in row["flags"]),
-        "next_dxa_appointment": appt["scheduled_for"] if appt else None,
-        "next_dxa_due": row["next_dxa_due"],
-    }
-
-
-def _cell(value) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is quoted with an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def as_csv(page: dict) -> str:
-    """A page of the panel as CSV, one line per patient."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in _flat(row).items()} for row in page["items"])
-    return out.getvalue()
