@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bonecare.accounts.models import User
 from bonecare.dxa.models import DxaAppointment
+from bonecare.logbook import local_date_of
 from bonecare.reminders.models import Occurrence, Reminder
 from bonecare.reminders.schedule import (
     DAILY_GRACE,
@@ -17,7 +18,6 @@ from bonecare.reminders.schedule import (
     DXA_LEADS,
     DXA_TIME,
     days_of,
-    local_date,
     local_instant,
     parse_time,
 )
@@ -49,10 +49,8 @@ def _dates(start: date, end: date):
 
 def _desired_for_rule(reminder: Reminder, timezone: str, now: datetime, extra: set[date]) -> dict:
     """key -> (local date, due instant) of a live rule over the planning window."""
-    if reminder.deleted_at is not None or not reminder.enabled:
-        return {}
-    start = local_date(now - DAILY_GRACE, timezone) - timedelta(days=1)
-    end = local_date(now, timezone) + timedelta(days=HORIZON_DAYS)
+    start = local_date_of(now - DAILY_GRACE, timezone) - timedelta(days=1)
+    end = local_date_of(now, timezone) + timedelta(days=HORIZON_DAYS)
     weekdays, at = days_of(reminder.days_of_week), parse_time(reminder.time_of_day)
     out = {}
     for day in sorted(set(_dates(start, end)) | extra):
@@ -147,14 +145,14 @@ def _cancel_orphans(session, now: datetime, reminder_id: uuid.UUID | None = None
     return max(result.rowcount or 0, 0)
 
 
-def plan(session, now: datetime, *, patient_id: uuid.UUID | None = None, reminder_id: uuid.UUID | None = None,
-         include_dxa: bool = True) -> dict:
-    """One planning pass (all patients, one patient or one rule); commits; returns what it changed."""
+def plan(session, now: datetime, *, reminder_id: uuid.UUID | None = None) -> dict:
+    """One planning pass (everything, or one rule); commits; returns what it changed. A deleted or disabled rule
+    is left to _cancel_orphans, which cancels its pending occurrences."""
     work = _Plan(now)
     work.counts["cancelled"] += _cancel_orphans(session, now, reminder_id)
-    _plan_rules(session, work, patient_id, reminder_id)
-    if include_dxa and reminder_id is None:
-        _plan_appointments(session, work, patient_id)
+    _plan_rules(session, work, reminder_id)
+    if reminder_id is None:
+        _plan_appointments(session, work)
     work.flush(session)
     session.commit()
     return work.counts
@@ -172,18 +170,14 @@ def _existing(session, column, ids: list, since: date) -> dict:
     return grouped
 
 
-def _plan_rules(session, work: _Plan, patient_id, reminder_id) -> None:
+def _plan_rules(session, work: _Plan, reminder_id) -> None:
     stmt = select(Reminder, User.timezone).join(User, User.id == Reminder.patient_id).where(
         Reminder.deleted_at.is_(None), Reminder.enabled.is_(True)
     )
-    if patient_id is not None:
-        stmt = stmt.where(Reminder.patient_id == patient_id)
     if reminder_id is not None:
-        stmt = select(Reminder, User.timezone).join(User, User.id == Reminder.patient_id).where(
-            Reminder.id == reminder_id
-        )
+        stmt = stmt.where(Reminder.id == reminder_id)
     rows = session.execute(stmt).all()
-    since = local_date(work.now, "UTC") - timedelta(days=3)
+    since = work.now.date() - timedelta(days=3)
     existing = _existing(session, Occurrence.reminder_id, [r.id for r, _ in rows], since)
     for reminder, timezone in rows:
         current = existing.get(reminder.id, [])
@@ -197,13 +191,11 @@ def _plan_rules(session, work: _Plan, patient_id, reminder_id) -> None:
         )
 
 
-def _plan_appointments(session, work: _Plan, patient_id) -> None:
-    first_day = local_date(work.now, "UTC") - timedelta(days=2)
+def _plan_appointments(session, work: _Plan) -> None:
+    first_day = work.now.date() - timedelta(days=2)
     stmt = select(DxaAppointment, User.timezone).join(User, User.id == DxaAppointment.patient_id).where(
         DxaAppointment.scheduled_for >= first_day
     )
-    if patient_id is not None:
-        stmt = stmt.where(DxaAppointment.patient_id == patient_id)
     rows = session.execute(stmt).all()
     existing = _existing(session, Occurrence.appointment_id, [a.id for a, _ in rows], date.min)
     title, body = DEFAULT_WORDS["dxa"]
