@@ -57,8 +57,8 @@ def _pid(column):
     return type_coerce(column, String()).label("pid")
 
 
-def _keys(groups: list[Group]) -> dict:
-    """Raw patient id as a row carries it -> the patient's UUID."""
+def row_keys(groups: list[Group]) -> dict:
+    """Raw patient id as a row carries it -> the patient's UUID; built once per call of the queries below."""
     return {raw: pid for g in groups for pid in g.patient_ids for raw in (pid, pid.hex, str(pid))}
 
 
@@ -117,11 +117,10 @@ def _intake_statement(groups: int):
     )
 
 
-def intake_totals(session, groups: list[Group]) -> dict:
+def intake_totals(session, groups: list[Group], keys: dict) -> dict:
     """pid -> calcium and vitamin D day counts (met, over the upper limit), totals and the latest entry's
     instant, inside the window; a day is met against the patient's care plan (or the guidance default)."""
     rows = session.execute(_intake_statement(len(groups)), _params(groups))
-    keys = _keys(groups)
     return {keys[row.pid]: row._asdict() for row in rows}
 
 
@@ -139,7 +138,7 @@ def _exercise_statement(groups: int):
     )
 
 
-def exercise_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
+def exercise_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
     """pid -> {week's Monday: {kind: (minutes, sessions)}} inside the window, and pid -> latest entry's instant."""
     weeks: dict = {}
     latest: dict = {}
@@ -148,11 +147,10 @@ def exercise_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
             kind: (int(values[2 * n]), int(values[2 * n + 1])) for n, kind in enumerate(KINDS)
         }
         latest[raw] = max(at, latest.get(raw, at))
-    return _by_id(weeks, groups), _by_id(latest, groups)
+    return _by_id(weeks, keys), _by_id(latest, keys)
 
 
-def _by_id(by_raw: dict, groups: list[Group]) -> dict:
-    keys = _keys(groups)
+def _by_id(by_raw: dict, keys: dict) -> dict:
     return {keys[raw]: value for raw, value in by_raw.items()}
 
 
@@ -169,7 +167,7 @@ def _habit_statement(groups: int):
     )
 
 
-def habit_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
+def habit_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
     """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest instant."""
     weeks: dict = {}
     latest: dict = {}
@@ -178,7 +176,7 @@ def habit_weeks(session, groups: list[Group]) -> tuple[dict, dict]:
     ):
         weeks.setdefault(raw, {})[monday] = (float(drinks), int(cigarettes), int(smoked))
         latest[raw] = max(at, latest.get(raw, at))
-    return _by_id(weeks, groups), _by_id(latest, groups)
+    return _by_id(weeks, keys), _by_id(latest, keys)
 
 
 @cache
@@ -194,9 +192,8 @@ def _days_statement(groups: int):
     ).group_by(days.c.pid)
 
 
-def logged_days(session, groups: list[Group]) -> dict:
+def logged_days(session, groups: list[Group], keys: dict) -> dict:
     """pid -> (first logged day, days logged in the window, every logged day up to today as "YYYY-MM-DD"
     texts), counting intake, exercise and habits."""
     rows = session.execute(_days_statement(len(groups)), _params(groups))
-    keys = _keys(groups)
     return {keys[raw]: (first, int(count), set(listed.split(","))) for raw, first, count, listed in rows}

@@ -6,18 +6,18 @@ from bonecare.exercise.models import KINDS
 from bonecare.schemas import AwareDateTime, DateRange
 
 
-class CalciumToday(ma.Schema):
+class _NutrientToday(ma.Schema):
+    target_min = ma.fields.Integer()
+    target_max = ma.fields.Integer()
+    met = ma.fields.Boolean()
+
+
+class CalciumToday(_NutrientToday):
     total_mg = ma.fields.Float()
-    target_min = ma.fields.Integer()
-    target_max = ma.fields.Integer()
-    met = ma.fields.Boolean()
 
 
-class VitaminDToday(ma.Schema):
+class VitaminDToday(_NutrientToday):
     total_iu = ma.fields.Float()
-    target_min = ma.fields.Integer()
-    target_max = ma.fields.Integer()
-    met = ma.fields.Boolean()
 
 
 class NextReminder(ma.Schema):

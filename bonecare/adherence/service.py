@@ -122,10 +122,11 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
     for pid, window in windows.items():
         by_window.setdefault(window, []).append(pid)
     groups = [queries.Group(tuple(ids), *window) for window, ids in by_window.items()]
-    intake = queries.intake_totals(session, groups)
-    exercise, exercise_at = queries.exercise_weeks(session, groups)
-    habits, habits_at = queries.habit_weeks(session, groups)
-    logged = queries.logged_days(session, groups)
+    keys = queries.row_keys(groups)
+    intake = queries.intake_totals(session, groups, keys)
+    exercise, exercise_at = queries.exercise_weeks(session, groups, keys)
+    habits, habits_at = queries.habit_weeks(session, groups, keys)
+    logged = queries.logged_days(session, groups, keys)
 
     out = {}
     for p in patients:

@@ -4,7 +4,7 @@ results and labs chosen so that every flag of the guidance shows up somewhere on
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -15,7 +15,7 @@ from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.exercise.models import Exercise
 from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
-from bonecare.logbook import fingerprint
+from bonecare.logbook import fingerprint, local_today
 
 CLINICIAN_EMAIL = "clinician@demo.bonecare.dev"
 PASSWORD = "demo-password"  # noqa: S105 - every demo account's, printed by the command; no real patient
@@ -65,7 +65,7 @@ def _clinician(session, now: datetime, password_hash: str) -> User:
 def _at(day: date, hour: float, zone: ZoneInfo) -> datetime:
     """The instant of a local wall-clock time on a local day."""
     local = datetime.combine(day, time(int(hour), int(hour % 1 * 60)), tzinfo=zone)
-    return local.astimezone(ZoneInfo("UTC"))
+    return local.astimezone(UTC)
 
 
 def _log_row(patient_id, day: date, at: datetime, **fields) -> dict:
@@ -149,7 +149,7 @@ def seed(session, *, patients: int, days: int, now: datetime, rng_seed: int = 1,
                       "smoking_status": "current" if scenario == "smoker" else "never",
                       "quiet_start": "22:00", "quiet_end": "07:00", "created_at": now - timedelta(days=days)})
         team.append({"patient_id": pid, "clinician_id": clinician.id, "added_at": now - timedelta(days=days)})
-        today = now.astimezone(zone).date()
+        today = local_today(zone_name, now)
         for back in range(days, -1, -1):
             day = today - timedelta(days=back)
             if rng.random() > adherence + 0.1:
