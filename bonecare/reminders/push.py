@@ -252,10 +252,8 @@ class FcmBackend(_HttpBackend):
         if response.status_code == 401:  # the token was revoked or expired early: once more with a fresh one
             response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
                                       headers={"Authorization": f"Bearer {self.access_token(force=True)}"})
-        if response.status_code == 400 and _fcm_error_code(response) == "UNREGISTERED":
-            return Outcome("dead", "FCM: UNREGISTERED")
         outcome = classify_status(response.status_code, response, dead_statuses=(404,))
-        if outcome.kind == "error" and _fcm_error_code(response) == "UNREGISTERED":
+        if outcome.kind == "error" and _fcm_error_code(response) == "UNREGISTERED":  # FCM's 400 for a dead token
             return Outcome("dead", "FCM: UNREGISTERED")
         return outcome
 

@@ -40,7 +40,7 @@ class ReminderList(MethodView):
         return view, 201 if created else 200
 
 
-@bp.route("/<pid>/reminders/<reminder_id>")
+@bp.route("/<pid>/reminders/<uuid:reminder_id>")
 class ReminderItem(MethodView):
     @bp.arguments(ReminderPatch)
     @bp.response(200, ReminderOut)
@@ -66,7 +66,7 @@ class DeviceList(MethodView):
         return device, 201 if created else 200
 
 
-@bp.route("/<pid>/devices/<device_id>")
+@bp.route("/<pid>/devices/<uuid:device_id>")
 class DeviceItem(MethodView):
     @bp.response(204)
     def delete(self, pid, device_id):

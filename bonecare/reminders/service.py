@@ -33,12 +33,8 @@ def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
             "created_at": reminder.created_at, "updated_at": reminder.updated_at}
 
 
-def _live(session, patient, reminder_id: str) -> Reminder:
-    try:
-        rid = uuid.UUID(reminder_id)
-    except ValueError:
-        rid = None
-    reminder = session.get(Reminder, rid) if rid else None
+def _live(session, patient, reminder_id: uuid.UUID) -> Reminder:
+    reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.patient_id != patient.id or reminder.deleted_at is not None:
         raise NotFound("No such reminder.")
     return reminder
@@ -66,14 +62,12 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     return _view(stored, patient.timezone, now), created
 
 
-def update_reminder(session, caller, pid, reminder_id: str, changes: dict, now: datetime) -> dict:
+def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict, now: datetime) -> dict:
     """Change a rule; its future pending occurrences are re-planned at once."""
     patient = open_record(session, caller, pid, resource="reminders", action="update", resource_id=reminder_id,
                           now=now).patient
     reminder = _live(session, patient, reminder_id)
     for field, value in _stored(changes).items():
-        if field == "kind" and value is None:
-            raise Invalid("Field may not be null.", "kind")
         setattr(reminder, field, value)
     reminder.updated_at = now
     session.commit()
@@ -81,7 +75,7 @@ def update_reminder(session, caller, pid, reminder_id: str, changes: dict, now: 
     return _view(reminder, patient.timezone, now)
 
 
-def delete_reminder(session, caller, pid, reminder_id: str, now: datetime) -> None:
+def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime) -> None:
     """Delete a rule; its pending occurrences are cancelled, those already sent stay in the history."""
     patient = open_record(session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id,
                           now=now).patient
@@ -133,14 +127,11 @@ def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], 
     return device, created
 
 
-def delete_device(session, caller, pid, device_id: str, now: datetime) -> None:
+def delete_device(session, caller, pid, device_id: uuid.UUID, now: datetime) -> None:
     """Stop sending to a device."""
     patient = open_record(session, caller, pid, resource="devices", action="delete", resource_id=device_id,
                           now=now).patient
-    try:
-        device = session.get(Device, uuid.UUID(device_id))
-    except ValueError:
-        device = None
+    device = session.get(Device, device_id)
     if device is None or device.patient_id != patient.id:
         raise NotFound("No such device.")
     session.delete(device)

@@ -92,6 +92,7 @@ def test_invalid_rule_changes_are_422(auth):
     rule = patient.post(R.format("me"), json={"kind": "supplement", "time_of_day": "08:00"}).json
     url = f"{R.format('me')}/{rule['id']}"
     assert_problem(patient.patch(url, json={"enabled": None}), 422, "validation-error", "enabled")
+    assert_problem(patient.patch(url, json={"kind": None}), 422, "validation-error", "kind")
     assert_problem(patient.patch(url, json={"id": rule["id"]}), 422, "validation-error", "id")
     assert_problem(patient.patch(f"{R.format('me')}/not-a-uuid", json={"enabled": False}), 404, "not-found")
 
@@ -106,6 +107,7 @@ def test_devices_webpush_on_a_known_push_service_and_fcm(auth):
     assert fcm.status_code == 201
     assert patient.delete(f"/api/v1/patients/me/devices/{fcm.json['id']}").status_code == 204
     assert_problem(patient.delete(f"/api/v1/patients/me/devices/{fcm.json['id']}"), 404, "not-found")
+    assert_problem(patient.delete("/api/v1/patients/me/devices/not-a-uuid"), 404, "not-found")
 
 
 @pytest.mark.parametrize("endpoint", [
