@@ -110,8 +110,9 @@ def get(session, model, patient, entry_id) -> object:
 
 
 def filtered(stmt, model, query: dict):
-    """Narrow a statement to the query's local-date range, and to live entries unless tombstones are asked for."""
-    if not query.get("include_deleted"):
+    """Narrow a statement to the query's local-date range, and to live entries unless tombstones are asked for
+    (a model without tombstones has only live entries)."""
+    if hasattr(model, "deleted_at") and not query.get("include_deleted"):
         stmt = stmt.where(model.deleted_at.is_(None))
     if query.get("from_"):
         stmt = stmt.where(model.local_date >= query["from_"])
@@ -120,14 +121,15 @@ def filtered(stmt, model, query: dict):
     return stmt
 
 
-def page(session, model, patient, query: dict, instant_column):
-    """Entries newest first, within the local-date range, tombstones only when asked."""
+def page(session, model, patient, query: dict, instant_column, *, parser=datetime.fromisoformat):
+    """Entries newest first, within the local-date range, tombstones only when asked; `parser` reads the
+    ordering column's value back from a cursor."""
     stmt = filtered(select(model).where(model.patient_id == patient.id), model, query)
     rows, cursor = paginate(
         session,
         stmt,
         [instant_column, model.id],
-        [datetime.fromisoformat, uuid.UUID],
+        [parser, uuid.UUID],
         query["limit"],
         query.get("cursor"),
         descending=True,

@@ -11,8 +11,7 @@ from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Conflict, Invalid, NotFound
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
-from bonecare.logbook import insert_once, local_today
-from bonecare.pagination import paginate
+from bonecare.logbook import insert_once, local_today, page
 
 _WRITERS = ("clinician",)
 
@@ -30,14 +29,8 @@ class Records:
     def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of records, latest date first."""
         access = open_record(session, caller, pid, resource=self.resource, now=now)
-        stmt = select(self.model).where(self.model.patient_id == access.patient.id)
-        if hasattr(self.model, "deleted_at") and not query.get("include_deleted"):
-            stmt = stmt.where(self.model.deleted_at.is_(None))
-        rows, cursor = paginate(
-            session, stmt, [getattr(self.model, self.date_field), self.model.id], [date.fromisoformat, uuid.UUID],
-            query["limit"], query.get("cursor"), descending=True,
-        )
-        return {"items": rows, "next_cursor": cursor}
+        return page(session, self.model, access.patient, query, getattr(self.model, self.date_field),
+                    parser=date.fromisoformat)
 
     def check_date(self, patient, day: date, now: datetime) -> None:
         """A result cannot be dated after the patient's today, nor a booking before it."""
@@ -97,9 +90,10 @@ def book(session, caller, pid, data: dict, now: datetime):
     return appointments.create(session, caller, pid, data, now, check=_check_interval)
 
 
-def _appointment(session, patient, appointment_id) -> DxaAppointment:
+def _appointment(session, patient, appointment_id, *, live: bool = True) -> DxaAppointment:
+    """The patient's appointment (a live one unless live=False), else 404."""
     appt = session.get(DxaAppointment, appointment_id)
-    if appt is None or appt.patient_id != patient.id or appt.deleted_at is not None:
+    if appt is None or appt.patient_id != patient.id or (live and appt.deleted_at is not None):
         raise NotFound("No such appointment.")
     return appt
 
@@ -131,9 +125,7 @@ def cancel(session, caller, pid, appointment_id, now: datetime) -> None:
     """Cancel an appointment (a clinician), keeping a tombstone so its reminders are withdrawn."""
     access = open_record(session, caller, pid, resource="dxa_appointments", action="delete", writers=_WRITERS,
                          resource_id=appointment_id, now=now)
-    appt = session.get(DxaAppointment, appointment_id)
-    if appt is None or appt.patient_id != access.patient.id:
-        raise NotFound("No such appointment.")
+    appt = _appointment(session, access.patient, appointment_id, live=False)
     if appt.deleted_at is None:
         appt.deleted_at = appt.updated_at = now
     session.commit()
