@@ -16,38 +16,36 @@ def _unique(values):
         raise ma.ValidationError("Days must not repeat.")
 
 
-class _ReminderFields(Strict):
-    kind = ma.fields.String(validate=validate.OneOf(KINDS))
-    time_of_day = TimeOfDay(metadata={"description": "local wall-clock time HH:MM in the patient's zone"})
-    days_of_week = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(DAYS)), validate=[validate.Length(min=1, max=7), _unique]
-    )
-    title = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
-                             metadata={"description": "the patient's own words; default is generic"})
-    body = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=300))
-    enabled = ma.fields.Boolean()
-    skip_if_done = ma.fields.Boolean(
-        metadata={"description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
-                                 "an exercise reminder when a session is logged that day"}
-    )
-
-
-class ReminderIn(_ReminderFields):
+class ReminderIn(Strict):
     id = ClientId()
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
-    time_of_day = TimeOfDay(required=True, metadata={"description": "local wall-clock time HH:MM"})
+    time_of_day = TimeOfDay(required=True,
+                            metadata={"description": "local wall-clock time HH:MM in the patient's zone"})
     days_of_week = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(DAYS)), load_default=list(DAYS),
         validate=[validate.Length(min=1, max=7), _unique],
     )
-    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "the patient's own words; default is generic"})
     body = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=300))
     enabled = ma.fields.Boolean(load_default=True)
-    skip_if_done = ma.fields.Boolean(load_default=True)
+    skip_if_done = ma.fields.Boolean(
+        load_default=True,
+        metadata={"description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
+                                 "an exercise reminder when a session is logged that day"},
+    )
 
 
-class ReminderPatch(_ReminderFields):
-    """Any subset of a reminder's fields."""
+class ReminderPatch(ReminderIn):
+    """Any subset of a reminder's fields (not its id); an absent field keeps its value, so no defaults."""
+
+    class Meta(ReminderIn.Meta):
+        exclude = ("id",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "partial": True})
+        for field in self.fields.values():
+            field.load_default = ma.missing  # only the spec reads them under partial: it must not show defaults
 
 
 class ReminderOut(ma.Schema):
