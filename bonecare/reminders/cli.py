@@ -19,7 +19,7 @@ cli = AppGroup("reminders", help="The reminders worker.")
 def run():
     """Run the reminders worker until stopped (plan, dispatch, recover, prune)."""
     app = current_app._get_current_object()
-    click.echo(f"reminders worker {app.extensions.setdefault('bonecare.worker', worker.worker_id())} starting")
+    click.echo(f"reminders worker {worker.worker_name(app)} starting")
     scheduler = worker.blocking_scheduler(app)
     try:
         scheduler.start()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bonecare.clock import FixedClock
 from bonecare.extensions import db
 from bonecare.reminders import dispatch as dispatching
 from bonecare.reminders.planner import plan
@@ -29,39 +30,43 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _real_now() -> datetime:
-    return datetime.now(UTC)
+def worker_name(app) -> str:
+    """This app's worker name, made on first use: the one place that sets it."""
+    return app.extensions.setdefault("bonecare.worker", worker_id())
+
+
+def _clock(app, now: datetime | None):
+    """A fixed clock at `now`, else the app's own."""
+    return FixedClock(now) if now else app.extensions["bonecare.clock"]
 
 
 def run_plan(app, now: datetime | None = None) -> dict:
     """Plan every patient's occurrences."""
     with app.app_context():
-        return plan(db.session, now or _real_now())
+        return plan(db.session, _clock(app, now).now())
 
 
 def run_dispatch(app, now: datetime | None = None, worker: str | None = None) -> Counter:
-    """Send everything due (at a fixed `now`, or the real clock read before each batch)."""
+    """Send everything due (at a fixed `now`, or the app's clock read before each batch)."""
     with app.app_context():
-        clock = (lambda: now) if now else _real_now
-        return dispatching.dispatch(db.session, backend_for(app), clock, worker or app.extensions["bonecare.worker"])
+        return dispatching.dispatch(db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app))
 
 
 def run_recover(app, now: datetime | None = None) -> int:
     """Return expired leases to pending."""
     with app.app_context():
-        return dispatching.recover(db.session, now or _real_now())
+        return dispatching.recover(db.session, _clock(app, now).now())
 
 
 def run_prune(app, now: datetime | None = None) -> int:
     """Forget finished occurrences past the kept history."""
     with app.app_context():
-        return dispatching.prune(db.session, now or _real_now())
+        return dispatching.prune(db.session, _clock(app, now).now())
 
 
 def tick(app, now: datetime | None = None) -> dict:
-    """One pass of every job at `now` (default: the real clock): what `reminders tick` prints."""
-    now = now or _real_now()
-    app.extensions.setdefault("bonecare.worker", worker_id())
+    """One pass of every job at `now` (default: the app's clock): what `reminders tick` prints."""
+    now = _clock(app, now).now()
     planned = run_plan(app, now)
     recovered = run_recover(app, now)
     counts = run_dispatch(app, now)
@@ -84,12 +89,12 @@ def _guarded(name, func, app):
 
 def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
-    app.extensions.setdefault("bonecare.worker", worker_id())
+    worker_name(app)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
     jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
     for name, func in jobs.items():
         scheduler.add_job(_guarded(name, func, app), "interval", seconds=INTERVALS[name], id=f"reminders-{name}",
-                          name=f"reminders {name}", next_run_time=_real_now(), replace_existing=True)
+                          name=f"reminders {name}", next_run_time=datetime.now(UTC), replace_existing=True)
     return scheduler
 
 

@@ -20,7 +20,7 @@ def main(database_url: str, now: str, credentials: str, endpoint: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BONECARE_PUSH_BACKEND": "fcm",
                       "BONECARE_FCM_CREDENTIALS": credentials, "BONECARE_FCM_ENDPOINT": endpoint,
                       "BONECARE_INLINE_WORKER": False})
-    app.extensions["bonecare.worker"] = name = worker.worker_id()
+    name = worker.worker_name(app)
     print(json.dumps({"ready": name}), flush=True)
     at = datetime.fromisoformat(now)
     total: dict = {}
