@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BONECARE_SECRET_KEY", "reminders-bench-secret-key-long-enough-for-hs256")
 
+from bonecare.reminders.push import OK, Backend  # noqa: E402
+
 
 def _fresh_database(url: str | None, workdir: str) -> str:
     if not url:
@@ -102,7 +104,7 @@ def throughput(database_url: str, n: int) -> float:
     return n / elapsed
 
 
-class _Clocked:
+class _Clocked(Backend):
     """A no-op back-end that notes the wall-clock instant of each send."""
 
     name = "clocked"
@@ -113,8 +115,6 @@ class _Clocked:
         self.lock = threading.Lock()
 
     def send(self, device, message):
-        from bonecare.reminders.push import OK
-
         with self.lock:
             self.sent_at[message.key] = datetime.now(UTC)
         return OK
