@@ -19,6 +19,12 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+class _Server(ThreadingHTTPServer):
+    # Several worker processes open dozens of connections at once; the default backlog of 5 makes the
+    # kernel reset some of them, which the workers (rightly) treat as a network error to retry later.
+    request_queue_size = 256
+
+
 class FakeService:
     """A threaded HTTP server on 127.0.0.1; `script` answers in order ((status, headers, body) or a callable),
     then `default`. Every request is recorded."""
@@ -54,7 +60,7 @@ class FakeService:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
