@@ -175,3 +175,18 @@ def _call(client, world, actor, method, url, spec_row: Row):
     body = spec_row.body(world, actor) if callable(spec_row.body) else spec_row.body
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.open(url, method=method, json=body, headers=headers)
+
+
+@pytest.mark.parametrize("path", sorted(path for method, path in EXPECTATIONS if method == "GET"), ids=lambda v: v)
+def test_head_is_answered_as_its_get(client, world, spec, path):
+    """A HEAD takes the GET's token check and status, and carries no body."""
+    expected = dict(zip(ACTORS, EXPECTATIONS["GET", path].expect, strict=True))
+    url = world.url(path)
+    for actor in ACTORS:
+        response = _call(client, world, actor, "HEAD", url, EXPECTATIONS["GET", path])
+        assert response.get_data() == b"", (actor, path)
+        if expected[actor] == "2xx":
+            assert 200 <= response.status_code < 300, (actor, response.status_code)
+        else:
+            assert response.status_code == int(expected[actor]), (actor, response.status_code)
+            assert response.mimetype == "application/problem+json"

@@ -45,10 +45,13 @@ def current_sid() -> str:
 
 
 def _view_method():
-    """The function that will answer this request (the MethodView's method, for class views)."""
+    """The function that will answer this request (the MethodView's method, for class views).
+
+    A HEAD is answered by the GET (as Flask's MethodView does), so it is checked as that GET."""
     view = current_app.view_functions.get(request.endpoint) if request.url_rule else None
     cls = getattr(view, "view_class", None)
-    return getattr(cls, request.method.lower(), None) if cls else view
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    return getattr(cls, method, None) if cls else view
 
 
 def _authenticate():
