@@ -27,6 +27,12 @@ class DomainError(Exception):
         self.headers = headers or {}
 
 
+class BadRequest(DomainError):
+    """The request cannot be read (a body that is not acceptable JSON)."""
+
+    status, type, title = 400, "bad-request", "Bad request"
+
+
 class NotFound(DomainError):
     """The record does not exist, or the caller may not see it."""
 

@@ -4,7 +4,7 @@ from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -45,10 +45,6 @@ class BonecareApi(Api):
 
         return http_exception_problem(error)
 
-
-# Let each schema's Meta.unknown (RAISE, see schemas.Strict) decide for every location, query strings
-# included: webargs would otherwise drop unknown query parameters silently.
-Blueprint.ARGUMENTS_PARSER.unknown = None
 
 # Objects stay readable after a use case's commit, so the response is dumped without reloading them.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})

@@ -4,12 +4,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
 from bonecare.accounts.auth import public
 from bonecare.errors import DomainError
 from bonecare.extensions import db
+from bonecare.web import Blueprint
 
 bp = Blueprint("health", __name__, description="Liveness and readiness")
 

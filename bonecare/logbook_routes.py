@@ -3,13 +3,13 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.logbook import LogBook
 from bonecare.schemas import LogQuery, page_of
+from bonecare.web import Blueprint
 
 
 def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, description: str) -> Blueprint:

@@ -38,6 +38,8 @@ def paginate(session, stmt: Select, keys: list, parsers: list, limit: int, curso
             values = [parse(v) for parse, v in zip(parsers, raw, strict=True)]
         except (ValueError, TypeError) as exc:
             raise Invalid("The cursor is not one this server issued.", "cursor") from exc
+        if any(isinstance(v, datetime) and v.tzinfo is None for v in values):  # we only issue instants with offsets
+            raise Invalid("The cursor is not one this server issued.", "cursor")
         position, after = tuple_(*keys), tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
         stmt = stmt.where(position < after if descending else position > after)
     order = [k.desc() for k in keys] if descending else list(keys)

@@ -1,7 +1,7 @@
 """Schema pieces every package shares: strict base, aware instants, pages of results."""
 
 import zoneinfo
-from datetime import UTC
+from datetime import UTC, date
 from functools import cache
 
 import marshmallow as ma
@@ -18,13 +18,39 @@ class Strict(ma.Schema):
         unknown = ma.RAISE
 
 
+# Every date and instant a client sends lies in these years, so that any zone and any span of days around it can
+# be computed (year 1 in New York is before datetime's year 1).
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+_OUT_OF_RANGE = f"Must be between {EARLIEST} and {LATEST}."
+
+
+class Date(ma.fields.Date):
+    """An ISO 8601 date between EARLIEST and LATEST."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= day <= LATEST:
+            raise ma.ValidationError(_OUT_OF_RANGE)
+        return day
+
+
 class AwareDateTime(ma.fields.AwareDateTime):
-    """An ISO 8601 instant that must carry an offset; dumped in UTC with Z."""
+    """An ISO 8601 instant that must carry an offset, between EARLIEST and LATEST (UTC); dumped in UTC with Z."""
 
     default_error_messages = {
         "invalid": "Not a valid ISO 8601 instant.",
         "invalid_awareness": "The instant must carry a UTC offset (e.g. 2026-03-08T08:00:00-05:00 or ...Z).",
     }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_range = EARLIEST <= instant.astimezone(UTC).date() <= LATEST
+        except OverflowError:  # 9999-12-31T23:59-05:00 is past datetime's last UTC instant
+            in_range = False
+        if not in_range:
+            raise ma.ValidationError(_OUT_OF_RANGE)
+        return instant
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -67,8 +93,8 @@ class PageQuery(Strict):
 class DateRange(Strict):
     """?from=&to= (inclusive, patient-local dates)."""
 
-    from_ = ma.fields.Date(data_key="from", load_default=None)
-    to = ma.fields.Date(load_default=None)
+    from_ = Date(data_key="from", load_default=None)
+    to = Date(load_default=None)
 
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
@@ -103,7 +129,7 @@ class LogEntryOut(ma.Schema):
     """What every log entry shows: its id, local day, note and, for sync, when it was made and deleted."""
 
     id = ma.fields.UUID()
-    local_date = ma.fields.Date()
+    local_date = Date()
     note = ma.fields.String(allow_none=True)
     created_at = AwareDateTime()
     deleted_at = AwareDateTime(allow_none=True)

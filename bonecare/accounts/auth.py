@@ -3,13 +3,13 @@
 from flask import Flask, current_app, g, request
 from flask_jwt_extended import current_user as _jwt_user
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint
 
 from bonecare import clock
 from bonecare.accounts.models import User
 from bonecare.accounts.service import live_session_user
 from bonecare.errors import Forbidden, problem
 from bonecare.extensions import db, jwt
+from bonecare.web import Blueprint
 
 
 def public(func):

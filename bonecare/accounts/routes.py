@@ -5,7 +5,6 @@ import uuid
 from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
-from flask_smorest import Blueprint
 
 from bonecare.accounts import service
 from bonecare.accounts.access import open_record
@@ -23,6 +22,7 @@ from bonecare.accounts.schemas import (
 from bonecare.clock import now
 from bonecare.extensions import db, limiter
 from bonecare.schemas import PageQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, tokens and care teams")
 

@@ -1,7 +1,6 @@
 """/api/v1/patients/{pid}/today and /adherence"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.adherence import service
@@ -9,6 +8,7 @@ from bonecare.adherence.schemas import AdherenceOut, AdherenceQuery, TodayOut
 from bonecare.adherence.today import today
 from bonecare.clock import now
 from bonecare.extensions import db
+from bonecare.web import Blueprint
 
 bp = Blueprint("adherence", __name__, url_prefix="/api/v1/patients", description="Progress and adherence")
 

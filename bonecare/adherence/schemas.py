@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from bonecare.exercise.models import KINDS
-from bonecare.schemas import AwareDateTime, DateRange
+from bonecare.schemas import AwareDateTime, Date, DateRange
 
 
 class _NutrientToday(ma.Schema):
@@ -29,12 +29,12 @@ class NextReminder(ma.Schema):
 
 class NextDxa(ma.Schema):
     id = ma.fields.UUID()
-    scheduled_for = ma.fields.Date()
+    scheduled_for = Date()
     location = ma.fields.String(allow_none=True)
 
 
 class TodayOut(ma.Schema):
-    date = ma.fields.Date()
+    date = Date()
     calcium = ma.fields.Nested(CalciumToday)
     vitamin_d = ma.fields.Nested(VitaminDToday)
     exercise_week = ma.fields.Dict(
@@ -69,7 +69,7 @@ class VitaminDAdherence(IntakeAdherence):
 
 
 class ExerciseWeek(ma.Schema):
-    week_start = ma.fields.Date(metadata={"description": "the Monday of the ISO week (local)"})
+    week_start = Date(metadata={"description": "the Monday of the ISO week (local)"})
     complete = ma.fields.Boolean(metadata={"description": "all seven days are countable; only these are judged"})
     minutes = _by_kind("minutes by kind, over the countable days")
     sessions = _by_kind("sessions by kind, over the countable days")
@@ -104,9 +104,9 @@ class LoggingAdherence(ma.Schema):
 
 
 class AdherenceOut(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", attribute="from")
-    to = ma.fields.Date()
-    start = ma.fields.Date(metadata={"description": "the patient's start: registration day or first log, if earlier"})
+    from_ = Date(data_key="from", attribute="from")
+    to = Date()
+    start = Date(metadata={"description": "the patient's start: registration day or first log, if earlier"})
     days = ma.fields.Integer(metadata={"description": "countable days: from start or from, to today or to"})
     calcium = ma.fields.Nested(CalciumAdherence)
     vitamin_d = ma.fields.Nested(VitaminDAdherence)

@@ -1,13 +1,13 @@
 """/api/v1/patients/{pid}/assessment"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.assessment import service
 from bonecare.assessment.schemas import AssessmentOut
 from bonecare.clock import now
 from bonecare.extensions import db
+from bonecare.web import Blueprint
 
 bp = Blueprint("assessment", __name__, url_prefix="/api/v1/patients", description="The guidance applied to a record")
 

@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from bonecare.guidance.rules import SEVERITY_RANK
+from bonecare.schemas import Date
 
 
 class FlagOut(ma.Schema):
@@ -14,4 +15,4 @@ class FlagOut(ma.Schema):
 
 class AssessmentOut(ma.Schema):
     flags = ma.fields.List(ma.fields.Nested(FlagOut), metadata={"description": "most severe first"})
-    next_dxa_due = ma.fields.Date(allow_none=True, metadata={"description": "null until a first DXA is on record"})
+    next_dxa_due = Date(allow_none=True, metadata={"description": "null until a first DXA is on record"})

@@ -1,7 +1,6 @@
 """/api/v1/patients/{pid}/access-log"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.audit.reader import access_log
@@ -9,6 +8,7 @@ from bonecare.audit.schemas import AccessLogEntryOut
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.schemas import PageQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/patients", description="Who else read or changed the record")
 

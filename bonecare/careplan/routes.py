@@ -1,13 +1,13 @@
 """/api/v1/patients/{pid}/care-plan"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.careplan import service
 from bonecare.careplan.schemas import CarePlanIn, CarePlanOut
 from bonecare.clock import now
 from bonecare.extensions import db
+from bonecare.web import Blueprint
 
 bp = Blueprint("careplan", __name__, url_prefix="/api/v1/patients", description="Targets, from the guidance")
 

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import require_role
 from bonecare.clinician import service
@@ -13,6 +12,7 @@ from bonecare.clinician.schemas import PanelQuery, PanelRow
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.schemas import page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("clinician", __name__, url_prefix="/api/v1/clinician", description="The clinician's panel")
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance.rules import FLAG_CODES, SEVERITY_RANK
-from bonecare.schemas import AwareDateTime, PageQuery
+from bonecare.schemas import AwareDateTime, Date, PageQuery
 
 SORTS = ("severity", "adherence", "-adherence", "next_dxa", "name")
 
@@ -51,7 +51,7 @@ class PanelFlag(ma.Schema):
 
 class PanelAppointment(ma.Schema):
     id = ma.fields.UUID()
-    scheduled_for = ma.fields.Date()
+    scheduled_for = Date()
     location = ma.fields.String(allow_none=True)
 
 
@@ -61,4 +61,4 @@ class PanelRow(ma.Schema):
     flags = ma.fields.List(ma.fields.Nested(PanelFlag), metadata={"description": "open flags, most severe first"})
     max_severity = ma.fields.String(allow_none=True, metadata={"enum": [*SEVERITY_RANK, None]})
     next_dxa_appointment = ma.fields.Nested(PanelAppointment, allow_none=True)
-    next_dxa_due = ma.fields.Date(allow_none=True)
+    next_dxa_due = Date(allow_none=True)

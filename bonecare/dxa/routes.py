@@ -3,7 +3,6 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
@@ -20,6 +19,7 @@ from bonecare.dxa.schemas import (
 )
 from bonecare.extensions import db
 from bonecare.schemas import PageQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("dxa", __name__, url_prefix="/api/v1/patients", description="DXA appointments and results, labs")
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, ClientId, PageQuery, Strict
+from bonecare.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict
 
 T_SCORE_RANGE = validate.Range(-7, 5)
 PERCENT_RANGE = validate.Range(0, 100)
@@ -23,7 +23,7 @@ class ListQuery(PageQuery):
 
 class AppointmentIn(Strict):
     id = ClientId()
-    scheduled_for = ma.fields.Date(required=True, metadata={"description": "local date of the scan"})
+    scheduled_for = Date(required=True, metadata={"description": "local date of the scan"})
     location = _text(200)
     note = _text(1000)
     override_reason = ma.fields.String(
@@ -33,7 +33,7 @@ class AppointmentIn(Strict):
 
 
 class AppointmentPatch(Strict):
-    scheduled_for = ma.fields.Date()
+    scheduled_for = Date()
     location = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=1000))
     override_reason = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -41,7 +41,7 @@ class AppointmentPatch(Strict):
 
 class AppointmentOut(ma.Schema):
     id = ma.fields.UUID()
-    scheduled_for = ma.fields.Date()
+    scheduled_for = Date()
     location = ma.fields.String(allow_none=True)
     note = ma.fields.String(allow_none=True)
     override_reason = ma.fields.String(allow_none=True)
@@ -63,7 +63,7 @@ def _percent(what: str):
 
 class ResultIn(Strict):
     id = ClientId()
-    performed_on = ma.fields.Date(required=True)
+    performed_on = Date(required=True)
     lumbar_spine_t = _t_score("lumbar spine")
     total_hip_t = _t_score("total hip")
     femoral_neck_t = _t_score("femoral neck")
@@ -80,7 +80,7 @@ class ResultIn(Strict):
 
 class ResultOut(ma.Schema):
     id = ma.fields.UUID()
-    performed_on = ma.fields.Date()
+    performed_on = Date()
     lumbar_spine_t = ma.fields.Float(allow_none=True)
     total_hip_t = ma.fields.Float(allow_none=True)
     femoral_neck_t = ma.fields.Float(allow_none=True)
@@ -93,14 +93,14 @@ class ResultOut(ma.Schema):
 
 class LabIn(Strict):
     id = ClientId()
-    measured_on = ma.fields.Date(required=True)
+    measured_on = Date(required=True)
     vitamin_d_25oh_ng_ml = ma.fields.Float(required=True, allow_nan=False, validate=VITAMIN_D_NG_ML_RANGE,
                                            metadata={"description": "serum 25-OH vitamin D, ng/mL"})
 
 
 class LabOut(ma.Schema):
     id = ma.fields.UUID()
-    measured_on = ma.fields.Date()
+    measured_on = Date()
     vitamin_d_25oh_ng_ml = ma.fields.Float()
     created_at = AwareDateTime()
     created_by = ma.fields.UUID(allow_none=True)

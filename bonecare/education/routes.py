@@ -1,7 +1,6 @@
 """/api/v1/education and /api/v1/patients/{pid}/education/recommended"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user, public
 from bonecare.clock import now
@@ -9,6 +8,7 @@ from bonecare.education import service
 from bonecare.education.schemas import AudienceQuery, CatalogueQuery, RecommendationOut, TopicOut, TopicSummaryOut
 from bonecare.extensions import db
 from bonecare.schemas import PageQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint(
     "education", __name__, url_prefix="/api/v1",

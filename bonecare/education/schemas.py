@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance.education import AUDIENCES
-from bonecare.schemas import PageQuery, Strict
+from bonecare.schemas import Date, PageQuery, Strict
 
 _AUDIENCE = {"description": "whose wording: plain language for patients, clinical terms for clinicians"}
 
@@ -38,7 +38,7 @@ class TopicSummaryOut(ma.Schema):
     slug = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
     audience = ma.fields.String(required=True, validate=validate.OneOf(AUDIENCES))
-    last_reviewed = ma.fields.Date(required=True, metadata={"description": "when a clinical reviewer last checked it"})
+    last_reviewed = Date(required=True, metadata={"description": "when a clinical reviewer last checked it"})
     tags = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "subjects, most central first"})
 
 

@@ -4,7 +4,6 @@ import re
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
@@ -12,18 +11,19 @@ from bonecare.errors import Invalid
 from bonecare.extensions import db
 from bonecare.habits import service
 from bonecare.habits.schemas import HabitDayIn, HabitDayOut
-from bonecare.schemas import LogQuery, page_of
+from bonecare.schemas import EARLIEST, LATEST, LogQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("habits", __name__, url_prefix="/api/v1/patients", description="Cigarettes and drinks, per local day")
 
 
 def _day(value: str) -> date:
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and EARLIEST <= (day := date.fromisoformat(value)) <= LATEST:
+            return day
     except ValueError:
         pass
-    raise Invalid("Must be a date YYYY-MM-DD.", "date")
+    raise Invalid(f"Must be a date YYYY-MM-DD between {EARLIEST} and {LATEST}.", "date")
 
 
 @bp.route("/<pid>/habits")

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, Strict
+from bonecare.schemas import AwareDateTime, Date, Strict
 
 
 class HabitDayIn(Strict):
@@ -15,7 +15,7 @@ class HabitDayIn(Strict):
 
 
 class HabitDayOut(ma.Schema):
-    date = ma.fields.Date(attribute="local_date")
+    date = Date(attribute="local_date")
     cigarettes = ma.fields.Integer()
     alcohol_drinks = ma.fields.Float()
     updated_at = AwareDateTime()

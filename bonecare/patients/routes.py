@@ -1,13 +1,13 @@
 """/api/v1/patients/{pid} — the profile."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.patients import service
 from bonecare.patients.schemas import ProfileOut, ProfilePatch
+from bonecare.web import Blueprint
 
 bp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="The patient's profile")
 

@@ -2,7 +2,6 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
@@ -18,6 +17,7 @@ from bonecare.reminders.schemas import (
     ReminderPatch,
 )
 from bonecare.schemas import PageQuery, page_of
+from bonecare.web import Blueprint
 
 bp = Blueprint("reminders", __name__, url_prefix="/api/v1/patients",
                description="Reminder rules, push devices and the notifications sent")

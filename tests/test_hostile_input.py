@@ -1,0 +1,92 @@
+"""Hostile and out-of-range input gets a clear 4xx problem, never a 500 and never a half-written record."""
+
+import uuid
+
+import pytest
+
+from bonecare.pagination import encode_cursor
+from tests.problems import assert_problem
+
+API = "/api/v1"
+ME = f"{API}/patients/me"
+NEW_PATIENT = '{"email": "new@example.org", "password": "a long secret", "display_name": "New", "timezone": "UTC"'
+
+
+def _post_raw(caller, path, text):
+    return caller.client.post(path, data=text, content_type="application/json", headers=caller.headers)
+
+
+@pytest.mark.parametrize("path", [f"{API}/auth/login", f"{API}/auth/register"])
+def test_a_deeply_nested_body_is_a_400_before_sign_in(auth, path):
+    assert_problem(_post_raw(auth.anonymous(), path, "[" * 1000), 400, "bad-request")
+    assert_problem(_post_raw(auth.anonymous(), path, '{"a":' * 40 + "1" + "}" * 40), 400, "bad-request")
+
+
+@pytest.mark.parametrize(
+    "number", ["9" * 5000, "1" + "0" * 400, "1e400", "-1e400", "NaN", "Infinity"], ids=lambda n: n[:8]
+)
+def test_numbers_no_field_could_hold_are_a_400(auth, number):
+    patient = auth.as_patient()
+    body = f'{{"taken_at": "2026-01-01T08:00:00Z", "source": "supplement", "calcium_mg": {number}}}'
+    assert_problem(_post_raw(patient, f"{ME}/intake", body), 400, "bad-request")
+    assert patient.get(f"{ME}/intake").json["items"] == []
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "x\\udfff", "\\u0000", "ok\\u0000"], ids=["lead", "trail", "nul", "nul2"])
+def test_nul_and_lone_surrogates_are_a_422_naming_the_field(auth, text):
+    login = f'{{"email": "a@example.org", "password": "{text}"}}'
+    assert_problem(_post_raw(auth.anonymous(), f"{API}/auth/login", login), 422, "validation-error", "password")
+    register = NEW_PATIENT.replace('"New"', f'"{text}"') + "}"
+    assert_problem(_post_raw(auth.anonymous(), f"{API}/auth/register", register), 422, "validation-error",
+                   "display_name")
+    patient = auth.as_patient()
+    intake = f'{{"taken_at": "2026-01-01T08:00:00Z", "source": "supplement", "calcium_mg": 500, "note": "{text}"}}'
+    assert_problem(_post_raw(patient, f"{ME}/intake", intake), 422, "validation-error", "note")
+    device = f'{{"platform": "fcm", "token": "fcm-{text}"}}'
+    assert_problem(_post_raw(patient, f"{ME}/devices", device), 422, "validation-error", "token")
+    assert patient.get(f"{ME}/intake").json["items"] == []
+
+
+def test_a_bad_key_is_refused_too(auth):
+    patient = auth.as_patient()
+    body = '{"taken_at": "2026-01-01T08:00:00Z", "source": "supplement", "calcium_mg": 500, "\\ud800": 1}'
+    assert_problem(_post_raw(patient, f"{ME}/intake", body), 422, "validation-error")
+
+
+def test_paired_surrogates_are_text_like_any_other(auth):
+    patient = auth.as_patient()
+    body = '{"taken_at": "2026-01-01T08:00:00Z", "source": "supplement", "calcium_mg": 500, "note": "\\ud83e\\uddb4"}'
+    response = _post_raw(patient, f"{ME}/intake", body)
+    assert response.status_code == 201, response.json
+    assert response.json["note"] == "\N{BONE}"
+
+
+@pytest.mark.parametrize("taken_at", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "1899-12-31T23:59:59Z"])
+def test_an_instant_outside_the_supported_years_is_a_422(auth, taken_at):
+    patient = auth.as_patient(timezone="America/New_York")
+    body = {"taken_at": taken_at, "source": "supplement", "calcium_mg": 500}
+    assert_problem(patient.post(f"{ME}/intake", json=body), 422, "validation-error", "taken_at")
+    assert_problem(patient.post(f"{ME}/exercise", json={"started_at": taken_at, "duration_min": 30,
+                                                         "kind": "balance"}), 422, "validation-error", "started_at")
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "from=0001-01-01", "from=9999-12-31", "to=9999-12-31"])
+def test_a_date_outside_the_supported_years_is_a_422(auth, query):
+    patient = auth.as_patient(timezone="America/New_York")
+    body = assert_problem(patient.get(f"{ME}/adherence?{query}"), 422, "validation-error")
+    assert set(body["errors"]) <= {"from", "to"}
+    assert_problem(patient.get(f"{ME}/intake?{query}"), 422, "validation-error")
+
+
+def test_a_habits_day_outside_the_supported_years_is_a_422(auth):
+    patient = auth.as_patient(timezone="America/New_York")
+    for day in ("0001-01-01", "9999-12-31"):
+        assert_problem(patient.put(f"{ME}/habits/{day}", json={"cigarettes": 0, "alcohol_drinks": 0}),
+                       422, "validation-error", "date")
+
+
+@pytest.mark.parametrize("path", ["intake", "exercise", "reminders", "notifications", "access-log", "care-team"])
+def test_a_forged_cursor_with_a_naive_instant_is_a_422(auth, path):
+    patient = auth.as_patient()
+    cursor = encode_cursor(["2026-01-01T00:00:00", str(uuid.uuid4())])
+    assert_problem(patient.get(f"{ME}/{path}?cursor={cursor}"), 422, "validation-error", "cursor")
