@@ -58,6 +58,8 @@ MAX_CONTENT_LENGTH = 64 * 1024
 STATIC = {
     "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # A statement's values never reach an error message, hence never a log: they are patients' records.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     "JWT_TOKEN_LOCATION": ["headers"],
     "API_TITLE": "bonecare",
     "API_VERSION": "v1",

@@ -1,10 +1,12 @@
 """The DomainError tree and every RFC 9457 problem+json handler."""
 
 import logging
+import traceback
 
 import marshmallow as ma
 from flask import Flask, json
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,21 @@ def http_exception_problem(error: HTTPException):
     return problem(status, _SLUGS.get(status, "error"), title, detail, errors, headers)
 
 
+def log_withheld(logger: logging.Logger, message: str, err: BaseException) -> None:
+    """Log an unexpected error with its traceback and SQL but without its messages, which may quote what a patient
+    sent (a database error carries the statement's values, a ValueError the text it could not read)."""
+    lines = [message]
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        lines.append("".join(traceback.format_tb(err.__traceback__)).rstrip())
+        lines.append(f"{type(err).__module__}.{type(err).__qualname__}: (message withheld)")
+        if isinstance(err, StatementError) and err.statement:
+            lines.append(f"SQL: {err.statement}")
+        err = err.__cause__ or (None if err.__suppress_context__ else err.__context__)
+    logger.error("\n".join(lines))
+
+
 def register(app: Flask) -> None:
     """Install the problem+json handlers on the app."""
 
@@ -173,5 +190,5 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        log.exception("unhandled error")
+        log_withheld(log, "unhandled error", err)
         return http_exception_problem(InternalServerError())

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bonecare.clock import FixedClock
+from bonecare.errors import log_withheld
 from bonecare.extensions import db
 from bonecare.reminders import dispatch as dispatching
 from bonecare.reminders.planner import plan
@@ -80,8 +81,8 @@ def _guarded(name, func, app):
     def job():
         try:
             func(app)
-        except Exception:  # a failed run must not stop the scheduler; the next run tries again
-            log.exception("reminders job %s failed", name)
+        except Exception as err:  # a failed run must not stop the scheduler; the next run tries again
+            log_withheld(log, f"reminders job {name} failed", err)
 
     job.__name__ = f"reminders_{name}"
     return job
