@@ -8,6 +8,7 @@ import pkgutil
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bonecare import config as settings
 from bonecare import errors, health
@@ -36,6 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_env())
     app.config.update(config or {})
     app.extensions["bonecare.clock"] = app.config.pop("CLOCK", None) or SystemClock()
+    if hops := app.config["BONECARE_TRUSTED_PROXIES"]:
+        # The client's address (for rate limits) is the one the nearest trusted proxy saw, never one a client wrote.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     for module in _package_modules("models"):

@@ -38,6 +38,8 @@ def from_env() -> dict:
         "RATELIMIT_STORAGE_URI": env.get("BONECARE_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("BONECARE_RATELIMIT_ENABLED", "1") == "1",
         "BONECARE_AUTH_RATE_LIMIT": env.get("BONECARE_AUTH_RATE_LIMIT", "10 per minute"),
+        "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": env.get("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "BONECARE_TRUSTED_PROXIES": int(env.get("BONECARE_TRUSTED_PROXIES", "0")),
         "BONECARE_INLINE_WORKER": env.get("BONECARE_INLINE_WORKER", "0") == "1",
         "BONECARE_PUSH_BACKEND": env.get("BONECARE_PUSH_BACKEND", "log"),
         "BONECARE_PUSH_ALLOWED_HOSTS": [

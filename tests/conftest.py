@@ -56,21 +56,25 @@ def _clock():
     return MovableClock()
 
 
+def app_config(database_url: str, clock) -> dict:
+    """The settings every test app shares: cheap hashing, generous rate limits, loopback push services."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CLOCK": clock,
+        "BONECARE_ARGON2_TIME_COST": 1,
+        "BONECARE_ARGON2_MEMORY_KIB": 8192,
+        "BONECARE_AUTH_RATE_LIMIT": "1000 per minute",
+        "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+    }
+
+
 @pytest.fixture(scope="session")
 def app(database_url, _clock):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "CLOCK": _clock,
-            "BONECARE_ARGON2_TIME_COST": 1,
-            "BONECARE_ARGON2_MEMORY_KIB": 8192,
-            "BONECARE_AUTH_RATE_LIMIT": "1000 per minute",
-            "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-            "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-        }
-    )
+    app = create_app(app_config(database_url, _clock))
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -1,8 +1,9 @@
 """/api/v1/auth, /api/v1/invitations and /api/v1/patients/{pid}/care-team"""
 
+import hashlib
 import uuid
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
@@ -20,15 +21,30 @@ from bonecare.accounts.schemas import (
     UserOut,
 )
 from bonecare.clock import now
+from bonecare.errors import DomainError
 from bonecare.extensions import db, limiter
 from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.parser import loads
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, tokens and care teams")
 
 
 def _auth_limit() -> str:
     return current_app.config["BONECARE_AUTH_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account() -> str:
+    """The key of the account a login names: a hash of its email, so the limiter's store holds no addresses."""
+    try:
+        email = str(loads(request.get_data(cache=True)).get("email")).strip().lower()
+    except (DomainError, ValueError, AttributeError):
+        email = ""  # an unreadable body gets its 4xx from the parser; it is not a failed sign-in
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 @bp.route("/auth/register")
@@ -45,7 +61,13 @@ class Register(MethodView):
 
 @bp.route("/auth/login")
 class Login(MethodView):
-    decorators = [limiter.limit(_auth_limit, methods=["POST"])]
+    # Per address, and per account counting only wrong passwords: so that neither one address nor many (a botnet,
+    # or every patient behind one carrier NAT) can guess one account's password.
+    decorators = [
+        limiter.limit(_auth_limit, methods=["POST"]),
+        limiter.limit(_account_limit, methods=["POST"], key_func=_login_account, scope="login-account",
+                      deduct_when=lambda response: response.status_code == 401),
+    ]
 
     @public
     @bp.arguments(LoginIn)
