@@ -3,9 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bonecare.accounts.access import open_record
+from bonecare.accounts.models import User
 from bonecare.errors import Invalid, NotFound
 from bonecare.logbook import insert_once
 from bonecare.pagination import paginate
@@ -15,6 +16,16 @@ from bonecare.reminders.planner import plan
 from bonecare.reminders.schedule import DAYS, next_fire
 
 _FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "skip_if_done")
+# Enough for every reminder and phone a patient could want; a bound on what one account can make the worker do.
+MAX_REMINDERS = 20
+MAX_DEVICES = 10
+
+
+def _check_quota(session, patient, model, live, limit: int, what: str) -> None:
+    """Refuse a new record past the patient's limit; her row is locked first, so two creates cannot both pass."""
+    session.execute(select(User.id).where(User.id == patient.id).with_for_update())
+    if session.scalar(select(func.count()).select_from(model).where(model.patient_id == patient.id, live)) >= limit:
+        raise Invalid(f"A patient may have at most {limit} {what}; delete one first.")
 
 
 def _stored(data: dict) -> dict:
@@ -52,6 +63,8 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
 def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[dict, bool]:
     """Store a rule and plan it at once: returns (view, created); a retry with the same id is recognised."""
     patient = open_record(session, caller, pid, resource="reminders", action="create", now=now).patient
+    if data.get("id") is None or session.get(Reminder, data["id"]) is None:  # a retry is answered, not counted
+        _check_quota(session, patient, Reminder, Reminder.deleted_at.is_(None), MAX_REMINDERS, "reminders")
     values = _stored(data)
     reminder = Reminder(id=data.get("id") or uuid.uuid4(), patient_id=patient.id, created_at=now, updated_at=now,
                         **values)
@@ -119,6 +132,7 @@ def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], 
                                                  Device.patient_id == patient.id))
     created = device is None
     if created:
+        _check_quota(session, patient, Device, Device.active.is_(True), MAX_DEVICES, "active devices")
         device = Device(patient_id=patient.id, platform=data["platform"], created_at=now, **target)
         session.add(device)
     device.p256dh, device.auth = keys["p256dh"], keys["auth"]
