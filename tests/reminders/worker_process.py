@@ -19,6 +19,7 @@ def main(database_url: str, now: str, credentials: str, endpoint: str) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BONECARE_PUSH_BACKEND": "fcm",
                       "BONECARE_FCM_CREDENTIALS": credentials, "BONECARE_FCM_ENDPOINT": endpoint,
+                      "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1"],  # the fake FCM listens on loopback
                       "BONECARE_INLINE_WORKER": False})
     name = worker.worker_name(app)
     print(json.dumps({"ready": name}), flush=True)
