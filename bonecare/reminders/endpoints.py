@@ -14,6 +14,8 @@ KNOWN_PUSH_HOSTS = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "
 KNOWN_PUSH_SUFFIXES = (".notify.windows.com", ".push.apple.com")
 DNS_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 NOT_A_URL = "The endpoint is not a valid URL."
+PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def b64url_decode(value: str) -> bytes:
@@ -33,14 +35,17 @@ def b64url(data: bytes) -> str:
 
 def strict_url(url: str) -> Url:
     """The URL as the HTTP client itself reads it (urllib3's parser), or ValueError unless that reading is the
-    only one: no backslash, userinfo, fragment, space, control or non-ASCII character, nothing rewritten."""
+    only one: no backslash, userinfo, fragment, space, control or non-ASCII character, nothing rewritten (but
+    the case of a percent-escape, which means the same either way)."""
     if not isinstance(url, str) or not url.isascii() or "\\" in url or any(c <= " " or c == "\x7f" for c in url):
         raise ValueError(NOT_A_URL)
     try:
         parts = parse_url(url)
     except (LocationParseError, ValueError) as exc:
         raise ValueError(NOT_A_URL) from exc
-    if not parts.host or parts.auth is not None or parts.fragment is not None or parts.url != url:
+    if not parts.host or parts.auth is not None or parts.fragment is not None:
+        raise ValueError(NOT_A_URL)
+    if parts.url != PERCENT_ESCAPE.sub(lambda m: m.group().upper(), url):
         raise ValueError(NOT_A_URL)
     if parts.scheme not in ("https", "http"):
         raise ValueError("The endpoint must be an http(s) URL.")
@@ -67,10 +72,11 @@ def endpoint_problem(endpoint: str, allowed_hosts: list[str]) -> str | None:
 
 def address_refused(address: str | ipaddress.IPv4Address) -> bool:
     """Whether the worker must never connect to this resolved address (unless its host is allowed): anything
-    not publicly routable, or an IPv6 address carrying such an IPv4 one (mapped, compatible or 6to4)."""
+    not publicly routable, or an IPv6 address carrying such an IPv4 one (mapped, compatible, 6to4 or NAT64)."""
     ip = ipaddress.ip_address(address)
     if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ipaddress.IPv4Address(int(ip)) if int(ip) >> 32 == 0 else None)
+        low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        embedded = ip.ipv4_mapped or ip.sixtofour or (low if int(ip) >> 32 == 0 or ip in NAT64 else None)
         if embedded is not None:
             return address_refused(embedded)
     return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback

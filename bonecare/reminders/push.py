@@ -37,8 +37,13 @@ class Message:
 
     def payload(self) -> dict:
         """The notification the app receives: no health detail, just words and where to go."""
-        return {"title": self.title, "body": self.body, "tag": self.topic, "url": "/today",
-                "occurrence_id": self.occurrence_id}
+        return {
+            "title": self.title,
+            "body": self.body,
+            "tag": self.topic,
+            "url": "/today",
+            "occurrence_id": self.occurrence_id,
+        }
 
     @property
     def topic(self) -> str:
@@ -187,9 +192,14 @@ class WebPushBackend(_HttpBackend):
         subscription = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:
             response = webpush(
-                subscription, json.dumps(message.payload()), vapid_private_key=self.vapid,
-                vapid_claims={"sub": self.subject}, ttl=message.ttl_seconds, timeout=self.timeout,
-                headers={"Topic": message.topic, "Urgency": "high"}, requests_session=self.http,
+                subscription,
+                json.dumps(message.payload()),
+                vapid_private_key=self.vapid,
+                vapid_claims={"sub": self.subject},
+                ttl=message.ttl_seconds,
+                timeout=self.timeout,
+                headers={"Topic": message.topic, "Urgency": "high"},
+                requests_session=self.http,
             )
         except WebPushException as exc:
             if exc.response is None:
@@ -221,13 +231,20 @@ class FcmBackend(_HttpBackend):
             if force or self._token is None or self._token[1] < time.time() + 60:
                 issued = int(time.time())
                 assertion = pyjwt.encode(
-                    {"iss": self.account["client_email"], "scope": FCM_SCOPE, "aud": self.account["token_uri"],
-                     "iat": issued, "exp": issued + 3600},
-                    self.account["private_key"], algorithm="RS256",
+                    {
+                        "iss": self.account["client_email"],
+                        "scope": FCM_SCOPE,
+                        "aud": self.account["token_uri"],
+                        "iat": issued,
+                        "exp": issued + 3600,
+                    },
+                    self.account["private_key"],
+                    algorithm="RS256",
                     headers={"kid": self.account.get("private_key_id")} if self.account.get("private_key_id") else None,
                 )
                 response = self.http.post(
-                    self.account["token_uri"], timeout=self.timeout,
+                    self.account["token_uri"],
+                    timeout=self.timeout,
                     data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
                 )
                 if response.status_code >= 300:  # a redirect included: it is not followed
@@ -239,15 +256,21 @@ class FcmBackend(_HttpBackend):
     def _body(self, device, message: Message) -> dict:
         ttl = f"{message.ttl_seconds}s"
         data = {k: str(v) for k, v in message.payload().items()}
-        return {"message": {
-            "token": device.token,
-            "notification": {"title": message.title, "body": message.body},
-            "data": data,
-            "android": {"collapse_key": message.topic, "ttl": ttl, "priority": "high"},
-            "apns": {"headers": {"apns-collapse-id": message.topic,
-                                 "apns-expiration": str(int(time.time()) + message.ttl_seconds)}},
-            "webpush": {"headers": {"Topic": message.topic, "TTL": str(message.ttl_seconds)}},
-        }}
+        return {
+            "message": {
+                "token": device.token,
+                "notification": {"title": message.title, "body": message.body},
+                "data": data,
+                "android": {"collapse_key": message.topic, "ttl": ttl, "priority": "high"},
+                "apns": {
+                    "headers": {
+                        "apns-collapse-id": message.topic,
+                        "apns-expiration": str(int(time.time()) + message.ttl_seconds),
+                    }
+                },
+                "webpush": {"headers": {"Topic": message.topic, "TTL": str(message.ttl_seconds)}},
+            }
+        }
 
     def _send(self, device, message: Message) -> Outcome:
         url = f"{self.endpoint}/v1/projects/{self.account['project_id']}/messages:send"
@@ -256,11 +279,16 @@ class FcmBackend(_HttpBackend):
         except requests.HTTPError as exc:
             status = exc.response.status_code
             return Outcome("error" if status < 400 else "retry", f"token endpoint answered {status}")
-        response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
-                                  headers={"Authorization": f"Bearer {token}"})
+        response = self.http.post(
+            url, json=self._body(device, message), timeout=self.timeout, headers={"Authorization": f"Bearer {token}"}
+        )
         if response.status_code == 401:  # the token was revoked or expired early: once more with a fresh one
-            response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
-                                      headers={"Authorization": f"Bearer {self.access_token(force=True)}"})
+            response = self.http.post(
+                url,
+                json=self._body(device, message),
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {self.access_token(force=True)}"},
+            )
         outcome = classify_status(response.status_code, response, dead_statuses=(404,))
         if outcome.kind == "error" and _fcm_error_code(response) == "UNREGISTERED":  # FCM's 400 for a dead token
             return Outcome("dead", "FCM: UNREGISTERED")

@@ -126,6 +126,7 @@ def test_the_backslash_host_of_the_report_is_refused_without_a_connection(app):
         "::127.0.0.1",
         "2002:7f00:1::1",
         "2002:a9fe:a9fe::1",
+        "64:ff9b::7f00:1",
     ],
 )
 def test_no_private_address_is_reached_through_a_push_looking_name(app, address):
@@ -234,3 +235,17 @@ def test_a_push_name_rebound_to_loopback_fails_the_reminder_and_the_patient_sees
     assert tick("2026-03-10T08:00:00Z")["failed"] == 1
     shown = patient.get("/api/v1/patients/me/notifications").json["items"]
     assert [n["status"] for n in shown if n["scheduled_for"].startswith("2026-03-10T08:00")] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAB%2bx%3d",  # a lower-case escape means the same
+        "https://fcm.googleapis.com/fcm/send/dJk:APA91bE-x_y",
+        "https://web.push.apple.com/QGx",
+    ],
+)
+def test_real_push_endpoints_still_register(auth, endpoint):
+    patient = auth.as_patient()
+    body = {"platform": "webpush", "subscription": Subscriber(endpoint).subscription()}
+    assert patient.post("/api/v1/patients/me/devices", json=body).status_code == 201
