@@ -4,6 +4,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import jwt as pyjwt
 import requests
 
+from bonecare.reminders.egress import GuardedSession, Refused, Resolve
 from bonecare.reminders.endpoints import b64url, endpoint_problem
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,13 @@ class Message:
 
     def payload(self) -> dict:
         """The notification the app receives: no health detail, just words and where to go."""
-        return {"title": self.title, "body": self.body, "tag": self.topic, "url": "/today",
-                "occurrence_id": self.occurrence_id}
+        return {
+            "title": self.title,
+            "body": self.body,
+            "tag": self.topic,
+            "url": "/today",
+            "occurrence_id": self.occurrence_id,
+        }
 
     @property
     def topic(self) -> str:
@@ -121,10 +128,13 @@ class NoopBackend(Backend):
 
 
 class _HttpBackend(Backend):
-    """Shared by the HTTP back-ends: a pooled session per thread and network errors as retries."""
+    """Shared by the HTTP back-ends: a pooled, guarded session per thread (resolve is the seam for DNS) and
+    network errors as retries."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, resolve: Resolve = socket.getaddrinfo):
         self.config = config
+        self.allowed_hosts = config.get("BONECARE_PUSH_ALLOWED_HOSTS") or []
+        self.resolve = resolve
         self.timeout = TIMEOUT_SECONDS
         self._local = threading.local()
         self._pool: ThreadPoolExecutor | None = None
@@ -141,13 +151,15 @@ class _HttpBackend(Backend):
     def http(self) -> requests.Session:
         """This thread's pooled HTTP session."""
         if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
+            self._local.session = GuardedSession(self.allowed_hosts, self.resolve)
         return self._local.session
 
     def send(self, device, message: Message) -> Outcome:
-        """Send, turning timeouts and connection failures into retries."""
+        """Send, turning a refused address into a final error and network failures into retries."""
         try:
             return self._send(device, message)
+        except Refused as exc:
+            return Outcome("error", f"endpoint refused: {exc}")
         except requests.RequestException as exc:
             return Outcome("retry", f"network error: {type(exc).__name__}")
 
@@ -161,8 +173,8 @@ class WebPushBackend(_HttpBackend):
     name = "webpush"
     platforms = ("webpush",)
 
-    def __init__(self, config: dict):
-        super().__init__(config)
+    def __init__(self, config: dict, resolve: Resolve = socket.getaddrinfo):
+        super().__init__(config, resolve)
         from py_vapid import Vapid
 
         key = config.get("BONECARE_VAPID_PRIVATE_KEY")
@@ -174,15 +186,20 @@ class WebPushBackend(_HttpBackend):
     def _send(self, device, message: Message) -> Outcome:
         from pywebpush import WebPushException, webpush
 
-        problem = endpoint_problem(device.endpoint or "", self.config.get("BONECARE_PUSH_ALLOWED_HOSTS") or [])
+        problem = endpoint_problem(device.endpoint or "", self.allowed_hosts)
         if problem:
             return Outcome("error", f"endpoint refused: {problem}")
         subscription = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:
             response = webpush(
-                subscription, json.dumps(message.payload()), vapid_private_key=self.vapid,
-                vapid_claims={"sub": self.subject}, ttl=message.ttl_seconds, timeout=self.timeout,
-                headers={"Topic": message.topic, "Urgency": "high"}, requests_session=self.http,
+                subscription,
+                json.dumps(message.payload()),
+                vapid_private_key=self.vapid,
+                vapid_claims={"sub": self.subject},
+                ttl=message.ttl_seconds,
+                timeout=self.timeout,
+                headers={"Topic": message.topic, "Urgency": "high"},
+                requests_session=self.http,
             )
         except WebPushException as exc:
             if exc.response is None:
@@ -197,8 +214,8 @@ class FcmBackend(_HttpBackend):
     name = "fcm"
     platforms = ("fcm",)
 
-    def __init__(self, config: dict):
-        super().__init__(config)
+    def __init__(self, config: dict, resolve: Resolve = socket.getaddrinfo):
+        super().__init__(config, resolve)
         path = config.get("BONECARE_FCM_CREDENTIALS")
         if not path:
             raise RuntimeError("BONECARE_PUSH_BACKEND=fcm needs BONECARE_FCM_CREDENTIALS (a service-account file)")
@@ -214,16 +231,24 @@ class FcmBackend(_HttpBackend):
             if force or self._token is None or self._token[1] < time.time() + 60:
                 issued = int(time.time())
                 assertion = pyjwt.encode(
-                    {"iss": self.account["client_email"], "scope": FCM_SCOPE, "aud": self.account["token_uri"],
-                     "iat": issued, "exp": issued + 3600},
-                    self.account["private_key"], algorithm="RS256",
+                    {
+                        "iss": self.account["client_email"],
+                        "scope": FCM_SCOPE,
+                        "aud": self.account["token_uri"],
+                        "iat": issued,
+                        "exp": issued + 3600,
+                    },
+                    self.account["private_key"],
+                    algorithm="RS256",
                     headers={"kid": self.account.get("private_key_id")} if self.account.get("private_key_id") else None,
                 )
                 response = self.http.post(
-                    self.account["token_uri"], timeout=self.timeout,
+                    self.account["token_uri"],
+                    timeout=self.timeout,
                     data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
                 )
-                response.raise_for_status()
+                if response.status_code >= 300:  # a redirect included: it is not followed
+                    raise requests.HTTPError(f"token endpoint answered {response.status_code}", response=response)
                 body = response.json()
                 self._token = (body["access_token"], issued + int(body.get("expires_in", 3600)))
             return self._token[0]
@@ -231,27 +256,39 @@ class FcmBackend(_HttpBackend):
     def _body(self, device, message: Message) -> dict:
         ttl = f"{message.ttl_seconds}s"
         data = {k: str(v) for k, v in message.payload().items()}
-        return {"message": {
-            "token": device.token,
-            "notification": {"title": message.title, "body": message.body},
-            "data": data,
-            "android": {"collapse_key": message.topic, "ttl": ttl, "priority": "high"},
-            "apns": {"headers": {"apns-collapse-id": message.topic,
-                                 "apns-expiration": str(int(time.time()) + message.ttl_seconds)}},
-            "webpush": {"headers": {"Topic": message.topic, "TTL": str(message.ttl_seconds)}},
-        }}
+        return {
+            "message": {
+                "token": device.token,
+                "notification": {"title": message.title, "body": message.body},
+                "data": data,
+                "android": {"collapse_key": message.topic, "ttl": ttl, "priority": "high"},
+                "apns": {
+                    "headers": {
+                        "apns-collapse-id": message.topic,
+                        "apns-expiration": str(int(time.time()) + message.ttl_seconds),
+                    }
+                },
+                "webpush": {"headers": {"Topic": message.topic, "TTL": str(message.ttl_seconds)}},
+            }
+        }
 
     def _send(self, device, message: Message) -> Outcome:
         url = f"{self.endpoint}/v1/projects/{self.account['project_id']}/messages:send"
         try:
             token = self.access_token()
         except requests.HTTPError as exc:
-            return Outcome("retry", f"token endpoint answered {exc.response.status_code}")
-        response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
-                                  headers={"Authorization": f"Bearer {token}"})
+            status = exc.response.status_code
+            return Outcome("error" if status < 400 else "retry", f"token endpoint answered {status}")
+        response = self.http.post(
+            url, json=self._body(device, message), timeout=self.timeout, headers={"Authorization": f"Bearer {token}"}
+        )
         if response.status_code == 401:  # the token was revoked or expired early: once more with a fresh one
-            response = self.http.post(url, json=self._body(device, message), timeout=self.timeout,
-                                      headers={"Authorization": f"Bearer {self.access_token(force=True)}"})
+            response = self.http.post(
+                url,
+                json=self._body(device, message),
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {self.access_token(force=True)}"},
+            )
         outcome = classify_status(response.status_code, response, dead_statuses=(404,))
         if outcome.kind == "error" and _fcm_error_code(response) == "UNREGISTERED":  # FCM's 400 for a dead token
             return Outcome("dead", "FCM: UNREGISTERED")

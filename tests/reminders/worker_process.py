@@ -17,9 +17,16 @@ def main(database_url: str, now: str, credentials: str, endpoint: str) -> None:
     # this worker's fixed clock, so give it room: the test is about claims, not about slow networks.
     push.TIMEOUT_SECONDS = 60
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BONECARE_PUSH_BACKEND": "fcm",
-                      "BONECARE_FCM_CREDENTIALS": credentials, "BONECARE_FCM_ENDPOINT": endpoint,
-                      "BONECARE_INLINE_WORKER": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "BONECARE_PUSH_BACKEND": "fcm",
+            "BONECARE_FCM_CREDENTIALS": credentials,
+            "BONECARE_FCM_ENDPOINT": endpoint,
+            "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1"],  # the fake FCM listens on loopback
+            "BONECARE_INLINE_WORKER": False,
+        }
+    )
     name = worker.worker_name(app)
     print(json.dumps({"ready": name}), flush=True)
     at = datetime.fromisoformat(now)
