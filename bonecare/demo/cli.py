@@ -19,5 +19,5 @@ def seed_command(patients, days, rng_seed):
     counts = seed(db.session, patients=patients, days=days, now=now(), rng_seed=rng_seed)
     click.echo(f"seeded {counts.patients} patients, {counts.intake} intake entries, {counts.exercise} exercise "
                f"sessions, {counts.habits} habit days, {counts.dxa_results} DXA results, {counts.labs} labs, "
-               f"{counts.appointments} appointments")
+               f"{counts.appointments} appointments, {counts.treatments} treatments")
     click.echo(f"sign in as the clinician: {CLINICIAN_EMAIL} / {PASSWORD} (each patient's password is the same)")

@@ -15,7 +15,9 @@ from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.exercise.models import Exercise
 from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
+from bonecare.guidance import targets as t
 from bonecare.logbook import fingerprint, local_today
+from bonecare.treatments.models import Treatment
 
 CLINICIAN_EMAIL = "clinician@demo.bonecare.dev"
 PASSWORD = "demo-password"  # noqa: S105 - every demo account's, printed by the command; no real patient
@@ -50,6 +52,7 @@ class Counts:
     dxa_results: int = 0
     labs: int = 0
     appointments: int = 0
+    treatments: int = 0
 
 
 def _clinician(session, now: datetime, password_hash: str) -> User:
@@ -101,26 +104,45 @@ def day_logs(rng: random.Random, patient_id, zone: ZoneInfo, day: date, scenario
     return intake, exercise, habit
 
 
+# scenario -> (days since denosumab's last dose, days since it was stopped or None): the treatment flags
+_DENOSUMAB = {"severe": (240, None), "frax_high": (300, 100), "excess_vitamin_d": (190, None)}
+
+
+def _treatments(base: dict, scenario: str, today: date) -> list[dict]:
+    """A denosumab course on time, due, late or stopped without a follow-on agent, for the scenario."""
+    if scenario not in _DENOSUMAB:
+        return []
+    since_dose, since_stop = _DENOSUMAB[scenario]
+    return [{**base, "id": uuid.uuid4(), "agent": "denosumab", "started_on": today - timedelta(days=700),
+             "last_dose_on": today - timedelta(days=since_dose), "dose_interval_days": t.DENOSUMAB_DOSE_INTERVAL_DAYS,
+             "stopped_on": today - timedelta(days=since_stop) if since_stop else None, "note": None,
+             "updated_at": base["created_at"]}]
+
+
 def _records(patient_id, clinician_id, scenario: str, today: date, now: datetime):
-    """DXA results, labs and appointments that make the scenario's flags appear."""
+    """DXA results, labs, appointments and treatments that make the scenario's flags appear."""
     base = {"patient_id": patient_id, "created_at": now, "created_by": clinician_id}
     t_scores = {"bone_agent": -2.7, "severe": -4.3, "near_threshold": -2.2}
     scan = {**base, "id": uuid.uuid4(), "performed_on": today - timedelta(days=200), "lumbar_spine_t": -1.1,
             "total_hip_t": -0.8, "femoral_neck_t": t_scores.get(scenario, -1.2), "frax_major_pct": 8.0,
-            "frax_hip_pct": 1.1, "vertebral_fractures": 3 if scenario == "severe" else 0}
+            "frax_hip_pct": 1.1, "vertebral_fractures": {"severe": 3, "excess_vitamin_d": 1}.get(scenario, 0),
+            "frax_with_bmd": True, "hip_fracture": False}
     if scenario == "overdue":
         scan["performed_on"] = today - timedelta(days=800)
     if scenario == "frax_high":
         scan["frax_major_pct"] = 22.0
-    level = {"vitamin_d_low": 16.0, "vitamin_d_severe": 9.5}.get(scenario, 32.0)
-    lab = {**base, "id": uuid.uuid4(), "measured_on": today - timedelta(days=60), "vitamin_d_25oh_ng_ml": level}
+    value, unit = {"vitamin_d_low": (40.0, "nmol/L"), "vitamin_d_severe": (9.5, "ng/mL")}.get(scenario, (32.0, "ng/mL"))
+    measured = today - timedelta(days=900 if scenario == "overdue" else 60)  # an old lab: VITAMIN_D_OLD
+    lab = {**base, "id": uuid.uuid4(), "measured_on": measured, "value": value, "unit": unit,
+           "vitamin_d_25oh_ng_ml": round(t.ng_ml(value, unit), 2)}
     appointment = {**base, "id": uuid.uuid4(), "scheduled_for": today + timedelta(days=45), "location": "Radiology",
                    "note": None, "override_reason": None, "updated_at": now, "deleted_at": None}
     if scenario == "no_baseline":
-        return [], [], [appointment]
+        return [], [], [appointment], []
     if scenario == "overdue":
-        return [scan], [lab], []
-    return [scan], [lab], [appointment] if scenario in ("near_threshold", "severe", "bone_agent") else []
+        return [scan], [lab], [], []
+    booked = [appointment] if scenario in ("near_threshold", "severe", "bone_agent") else []
+    return [scan], [lab], booked, _treatments(base, scenario, today)
 
 
 def _insert(session, model, rows: list[dict]) -> None:
@@ -136,7 +158,7 @@ def seed(session, *, patients: int, days: int, now: datetime, rng_seed: int = 1,
     clinician = clinician or _clinician(session, now, password_hash)
     counts = Counts(patients=patients)
     batch = uuid.uuid4().hex[:6]
-    users, team, intake, exercise, habits, results, labs, appointments = [], [], [], [], [], [], [], []
+    users, team, intake, exercise, habits, results, labs, appointments, courses = [], [], [], [], [], [], [], [], []
     for n in range(patients):
         zone_name = TIMEZONES[n % len(TIMEZONES)]
         zone = ZoneInfo(zone_name)
@@ -160,16 +182,18 @@ def seed(session, *, patients: int, days: int, now: datetime, rng_seed: int = 1,
             if habit["updated_at"] <= now:
                 habits.append(habit)
         if with_clinical:
-            scans, lab_rows, booked = _records(pid, clinician.id, scenario, today, now)
+            scans, lab_rows, booked, treated = _records(pid, clinician.id, scenario, today, now)
             results += scans
             labs += lab_rows
             appointments += booked
+            courses += treated
     _insert(session, User, users)
     _insert(session, CareTeamMember, team)
     for model, rows in ((Intake, intake), (Exercise, exercise), (HabitDay, habits), (DxaResult, results),
-                        (VitaminDLab, labs), (DxaAppointment, appointments)):
+                        (VitaminDLab, labs), (DxaAppointment, appointments), (Treatment, courses)):
         _insert(session, model, rows)
     session.commit()
     counts.intake, counts.exercise, counts.habits = len(intake), len(exercise), len(habits)
     counts.dxa_results, counts.labs, counts.appointments = len(results), len(labs), len(appointments)
+    counts.treatments = len(courses)
     return counts

@@ -10,6 +10,7 @@ from bonecare.guidance.rules import (
     SEVERITY_RANK,
     DxaFacts,
     Facts,
+    TreatmentFacts,
     add_months,
     assess,
     earliest_repeat_dxa,
@@ -24,7 +25,8 @@ ALL_CODES = {
     "BASELINE_DXA_MISSING", "DXA_OVERDUE", "VITAMIN_D_UNKNOWN", "VITAMIN_D_DEFICIENT",
     "BONE_AGENT_INDICATED", "SEVERE_OSTEOPOROSIS", "NEAR_THRESHOLD", "LOW_CALCIUM_ADHERENCE",
     "LOW_VITAMIN_D_ADHERENCE", "EXCESS_CALCIUM", "EXCESS_VITAMIN_D", "SMOKER",
-    "ALCOHOL_OVER_LIMIT", "EXERCISE_INCOMPLETE",
+    "ALCOHOL_OVER_LIMIT", "EXERCISE_INCOMPLETE", "VITAMIN_D_OLD", "BONE_AGENT_NOT_STARTED",
+    "PRE_TREATMENT_CHECKS", "ON_BONE_AGENT", "DENOSUMAB_DOSE_DUE", "DENOSUMAB_DOSE_LATE", "DENOSUMAB_STOPPED",
 }
 
 
@@ -86,15 +88,15 @@ CASES = [
      facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-1.0),
                         DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5))),
      "BONE_AGENT_INDICATED", "urgent"),
-    ("newer frax wins",
+    # An indication outlives the number that raised it: a better FRAX or T-score later does not clear it
+    ("older frax over threshold keeps the indication",
      facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-1.0, frax_hip_pct=1.0),
                         DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5))),
-     "BONE_AGENT_INDICATED", None),
-    # T-scores from the latest result only, whatever the order
-    ("older low t ignored",
+     "BONE_AGENT_INDICATED", "urgent"),
+    ("older low t keeps the indication",
      facts(dxa_results=(DxaFacts(date(2023, 6, 1), lumbar_spine_t=-3.0),
                         DxaFacts(RECENT, lumbar_spine_t=-1.0))),
-     "BONE_AGENT_INDICATED", None),
+     "BONE_AGENT_INDICATED", "urgent"),
     ("latest low t used",
      facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-3.0),
                         DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0))),
@@ -240,9 +242,25 @@ def _missing() -> Facts:
     return facts(dxa_results=(), vitamin_d_ng_ml=None)
 
 
+def _treated() -> Facts:
+    """On denosumab with the dose late, after a stopped course; an old vitamin D level."""
+    return facts(dxa_results=dxa(lumbar_spine_t=-2.7), vitamin_d_measured_on=date(2022, 1, 1),
+                 treatments=(TreatmentFacts("denosumab", date(2023, 1, 1), last_dose_on=date(2024, 5, 1)),))
+
+
+def _due() -> Facts:
+    return facts(dxa_results=dxa(lumbar_spine_t=-2.7),
+                 treatments=(TreatmentFacts("denosumab", date(2023, 1, 1), last_dose_on=date(2024, 7, 10)),))
+
+
+def _stopped() -> Facts:
+    return facts(dxa_results=dxa(lumbar_spine_t=-2.7),
+                 treatments=(TreatmentFacts("denosumab", date(2023, 1, 1), stopped_on=date(2024, 6, 1),
+                                            last_dose_on=date(2024, 1, 1)),))
+
+
 def _all_flags(audience: str):
-    return [*assess(_everything(), audience).flags, *assess(_near(), audience).flags,
-            *assess(_missing(), audience).flags]
+    return [f for make in (_everything, _near, _missing, _treated, _due, _stopped) for f in assess(make(), audience).flags]
 
 
 def test_every_code_is_reachable():
@@ -259,7 +277,7 @@ def test_every_flag_is_cited_and_worded(audience):
 
 
 def test_patient_and_clinician_wording_differ():
-    for make in (_everything, _near, _missing):
+    for make in (_everything, _near, _missing, _treated, _due, _stopped):
         patient = assess(make(), "patient").flags
         clinician = assess(make(), "clinician").flags
         assert [(f.code, f.severity, f.citation) for f in patient] == [
@@ -280,7 +298,7 @@ def test_denosumab_always_carries_its_warning():
     naming = [m for m in messages if "denosumab" in m.lower()]
     assert naming, "some flag should name denosumab"
     for m in naming:
-        assert "stopping denosumab without a follow-on agent" in m.lower()
+        assert "stopping denosumab without a follow-on" in m.lower()
         assert "rapid bone loss" in m and "vertebral fractures" in m
 
 
