@@ -730,11 +730,14 @@ def assess(facts: Facts, audience: str) -> Assessment:
     flags = []
     for key, values in _findings(facts):
         w = _WORDING[key]
-        text = w.patient if audience == "patient" else w.clinician
+        text = (w.patient if audience == "patient" else w.clinician).format(**_THRESHOLDS, **plan_values, **values)
+        if "denosumab" in text.lower() and "stopping denosumab without" not in text.lower():
+            # wherever denosumab appears, so does the danger of stopping it
+            text += " " + (_DENOSUMAB_PATIENT if audience == "patient" else _DENOSUMAB_CLINICIAN)
         flags.append(Flag(
             code=w.code,
             severity=w.severity,
-            message=text.format(**_THRESHOLDS, **plan_values, **values),
+            message=text,
             citation=cite(*w.sources, detail=w.detail),
         ))
     flags.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.code))

@@ -56,6 +56,7 @@ TAGS: frozenset[str] = frozenset(
         "smoking",
         "alcohol",
         "bone-agents",
+        "bone-agent-safety",
         "denosumab",
         "fracture-risk",
         "severe-osteoporosis",
