@@ -547,10 +547,13 @@ def _bone_findings(facts: Facts, monitoring: bool) -> list[tuple[str, dict]]:
     found: list[tuple[str, dict]] = []
     results = tuple(facts.dxa_results)
     today = facts.today
-    if monitoring and (baseline := _baseline(facts)):
+    baseline = _baseline(facts) if monitoring else None
+    if baseline:
         found.append(baseline)
     due = next_dxa_due(results)
-    if monitoring and results and due <= today and facts.next_dxa_appointment is None:
+    # without a baseline, the baseline is what is due: one flag, not two
+    no_baseline = baseline is not None and baseline[0] == "BASELINE_DXA_MISSING"
+    if monitoring and not no_baseline and results and due <= today and facts.next_dxa_appointment is None:
         last = max(r.performed_on for r in results)
         found.append(("DXA_OVERDUE", {"due": due.isoformat(), "last": last.isoformat()}))
 
