@@ -164,6 +164,14 @@ def test_invalid_results_are_422(care, body, field):
     ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": -0.1}, "vitamin_d_25oh_ng_ml"),
     ({"measured_on": "2026-03-01"}, "vitamin_d_25oh_ng_ml"),
     ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30, "unit": "ng/mL"}, "unit"),
+    ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30, "value": 30}, "value"),
+    ({"measured_on": "2026-03-01"}, "value"),
+    ({"measured_on": "2026-03-01", "value": 30}, "unit"),
+    ({"measured_on": "2026-03-01", "unit": "ng/mL"}, "value"),
+    ({"measured_on": "2026-03-01", "value": 30, "unit": "mg/dL"}, "unit"),
+    ({"measured_on": "2026-03-01", "value": 250.1, "unit": "ng/mL"}, "value"),
+    ({"measured_on": "2026-03-01", "value": 624.1, "unit": "nmol/L"}, "value"),
+    ({"measured_on": "2026-03-01", "value": -0.1, "unit": "nmol/L"}, "value"),
 ])
 def test_invalid_labs_are_422(care, body, field):
     patient, clinician = care
@@ -190,3 +198,41 @@ def test_boundary_values_are_accepted(care):
     for level in (0, 250):
         lab = {"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": level}
         assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+    for value, unit in ((250, "ng/mL"), (624, "nmol/L"), (0, "nmol/L")):
+        lab = {"measured_on": "2026-03-01", "value": value, "unit": unit}
+        assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+
+
+@pytest.mark.parametrize(("body", "value", "unit", "ng_ml", "nmol_l"), [
+    ({"value": 40, "unit": "nmol/L"}, 40, "nmol/L", 16.03, 40),
+    ({"value": 60, "unit": "nmol/L"}, 60, "nmol/L", 24.04, 60),
+    ({"value": 20, "unit": "ng/mL"}, 20, "ng/mL", 20, 49.9),
+    ({"vitamin_d_25oh_ng_ml": 20}, 20, "ng/mL", 20, 49.9),  # the older form, still accepted
+])
+def test_labs_are_stored_as_reported_and_answered_in_both_units(care, body, value, unit, ng_ml, nmol_l):
+    patient, clinician = care
+    created = clinician.post(url(patient, "labs"), json={"measured_on": "2026-03-01", **body})
+    assert created.status_code == 201, created.json
+    listed = patient.get("/api/v1/patients/me/labs").json["items"][0]
+    for lab in (created.json, listed):
+        assert (lab["value"], lab["unit"]) == (value, unit)
+        assert (lab["vitamin_d_25oh_ng_ml"], lab["vitamin_d_25oh_nmol_l"]) == (ng_ml, nmol_l)
+
+
+def test_a_lab_retried_in_its_unit_is_the_same_lab(care):
+    patient, clinician = care
+    lab = {"id": str(uuid.uuid4()), "measured_on": "2026-03-01", "value": 40, "unit": "nmol/L"}
+    assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+    assert clinician.post(url(patient, "labs"), json=lab).status_code == 200
+    assert_problem(clinician.post(url(patient, "labs"), json={**lab, "unit": "ng/mL"}), 409, "conflict")
+
+
+def test_frax_with_bmd_and_a_hip_fracture_are_recorded(care):
+    patient, clinician = care
+    body = {**RESULT, "frax_hip_pct": 3.4, "frax_with_bmd": False, "hip_fracture": True}
+    created = clinician.post(url(patient, "dxa/results"), json=body).json
+    assert created["frax_with_bmd"] is False and created["hip_fracture"] is True
+    plain = clinician.post(url(patient, "dxa/results"), json={**RESULT, "performed_on": "2026-01-11"}).json
+    assert plain["frax_with_bmd"] is None and plain["hip_fracture"] is None
+    assert_problem(clinician.post(url(patient, "dxa/results"), json={**RESULT, "frax_with_bmd": "maybe"}),
+                   422, "validation-error", "frax_with_bmd")
