@@ -264,3 +264,9 @@ def test_messages_quote_the_patients_own_plan():
     assert "endurance >= 90 minutes" in clinician["EXERCISE_INCOMPLETE"]
     assert "up to 6000 IU a day" in patient["EXCESS_VITAMIN_D"]
     assert "repletion for deficiency" in clinician["EXCESS_VITAMIN_D"]
+
+
+@pytest.mark.parametrize(("performed_on", "counts"), [(date(2023, 3, 1), True), (date(2023, 2, 28), False)])
+def test_a_baseline_may_be_up_to_12_months_before_the_exemestane_start(performed_on, counts):
+    f = facts(dxa_results=(DxaFacts(performed_on, **FULL),), exemestane_started_on=date(2024, 3, 1))
+    assert ("BASELINE_DXA_MISSING" in {fl.code for fl in assess(f, "patient").flags}) is not counts

@@ -74,6 +74,15 @@ CASES = [
      "SEVERE_OSTEOPOROSIS", "urgent"),
     ("2 vertebral not severe", facts(dxa_results=dxa(lumbar_spine_t=-1.0, vertebral_fractures=2)),
      "SEVERE_OSTEOPOROSIS", None),
+    # a fragility fracture is osteoporosis: one vertebral fracture raises the indication, none does not
+    ("1 vertebral indicated", facts(dxa_results=dxa(lumbar_spine_t=-1.0, total_hip_t=-1.0, vertebral_fractures=1)),
+     "BONE_AGENT_INDICATED", "urgent"),
+    ("0 vertebral not indicated", facts(dxa_results=dxa(lumbar_spine_t=-1.0, total_hip_t=-1.0, vertebral_fractures=0)),
+     "BONE_AGENT_INDICATED", None),
+    ("hip fracture indicated", facts(dxa_results=dxa(lumbar_spine_t=-1.0, hip_fracture=True)),
+     "BONE_AGENT_INDICATED", "urgent"),
+    ("no hip fracture", facts(dxa_results=dxa(lumbar_spine_t=-1.0, hip_fracture=False)),
+     "BONE_AGENT_INDICATED", None),
     # FRAX
     ("frax major 20", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_major_pct=20)),
      "BONE_AGENT_INDICATED", "urgent"),
