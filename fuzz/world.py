@@ -88,8 +88,11 @@ def body_for(path: str, world: "World") -> dict:
         f"{PATIENT}/dxa/results": {"performed_on": (today - timedelta(days=30)).isoformat(), "lumbar_spine_t": -1.8},
         f"{PATIENT}/dxa/appointments": {"scheduled_for": (today + timedelta(days=400)).isoformat()},
         f"{PATIENT}/labs": {"measured_on": today.isoformat(), "value": 70, "unit": "nmol/L"},
-        f"{PATIENT}/treatments": {"agent": "denosumab", "started_on": (today - timedelta(days=90)).isoformat(),
-                                  "last_dose_on": (today - timedelta(days=90)).isoformat()},
+        f"{PATIENT}/treatments": {
+            "agent": "denosumab",
+            "started_on": (today - timedelta(days=90)).isoformat(),
+            "last_dose_on": (today - timedelta(days=90)).isoformat(),
+        },
     }
     return bodies[path]
 

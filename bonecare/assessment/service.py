@@ -31,7 +31,7 @@ _TREATMENT_COLUMNS = tuple(getattr(Treatment, f.name) for f in fields(TreatmentF
 
 def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int], int]:
     """kind -> how many of the last complete weeks fell short, and how many weeks were counted."""
-    weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS:]
+    weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS :]
     below = dict.fromkeys(weekly_targets, 0)
     for week in weeks:
         for kind, met in week["kinds_met"].items():
@@ -82,17 +82,28 @@ def gather(session, patients, now: datetime) -> dict:
     treatments: dict = {}
     for row in session.execute(select(Treatment.patient_id, *_TREATMENT_COLUMNS).where(Treatment.patient_id.in_(ids))):
         treatments.setdefault(row.patient_id, []).append(TreatmentFacts(*row[1:]))
-    newest_first = func.row_number().over(
-        partition_by=VitaminDLab.patient_id,
-        order_by=(VitaminDLab.measured_on.desc(), VitaminDLab.created_at.desc()),
-    ).label("n")
+    newest_first = (
+        func.row_number()
+        .over(
+            partition_by=VitaminDLab.patient_id,
+            order_by=(VitaminDLab.measured_on.desc(), VitaminDLab.created_at.desc()),
+        )
+        .label("n")
+    )
     labs = (
-        select(VitaminDLab.patient_id, VitaminDLab.vitamin_d_25oh_ng_ml, VitaminDLab.unit, VitaminDLab.measured_on,
-               newest_first)
+        select(
+            VitaminDLab.patient_id,
+            VitaminDLab.vitamin_d_25oh_ng_ml,
+            VitaminDLab.unit,
+            VitaminDLab.measured_on,
+            newest_first,
+        )
         .where(VitaminDLab.patient_id.in_(ids))
         .subquery()
     )
-    latest = select(labs.c.patient_id, labs.c.vitamin_d_25oh_ng_ml, labs.c.unit, labs.c.measured_on).where(labs.c.n == 1)
+    latest = select(labs.c.patient_id, labs.c.vitamin_d_25oh_ng_ml, labs.c.unit, labs.c.measured_on).where(
+        labs.c.n == 1
+    )
     latest_lab = {row.patient_id: row for row in session.execute(latest)}
     todays = {p.id: local_today(p.timezone, now) for p in patients}
     upcoming: dict = {}
@@ -108,8 +119,16 @@ def gather(session, patients, now: datetime) -> dict:
             upcoming[appt.patient_id] = appt  # the last one written is the earliest
     return {
         p.id: PatientState(
-            facts=_facts(p, todays[p.id], recent[p.id], plans[p.id], results.get(p.id, ()),
-                         treatments.get(p.id, ()), latest_lab.get(p.id), upcoming.get(p.id)),
+            facts=_facts(
+                p,
+                todays[p.id],
+                recent[p.id],
+                plans[p.id],
+                results.get(p.id, ()),
+                treatments.get(p.id, ()),
+                latest_lab.get(p.id),
+                upcoming.get(p.id),
+            ),
             adherence=recent[p.id],
             next_appointment=upcoming.get(p.id),
             plan=plans[p.id],

@@ -30,7 +30,9 @@ class AppointmentIn(Strict):
     location = _text(200)
     note = _text(1000)
     override_reason = ma.fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
         metadata={"description": "why a scan less than 12 months after the last one is needed"},
     )
 
@@ -55,13 +57,23 @@ class AppointmentOut(ma.Schema):
 
 
 def _t_score(site: str):
-    return ma.fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=T_SCORE_RANGE,
-                           metadata={"description": f"{site} T-score (-7 to +5)"})
+    return ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=T_SCORE_RANGE,
+        metadata={"description": f"{site} T-score (-7 to +5)"},
+    )
 
 
 def _percent(what: str):
-    return ma.fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=PERCENT_RANGE,
-                           metadata={"description": f"10-year {what} fracture probability, % (FRAX)"})
+    return ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=PERCENT_RANGE,
+        metadata={"description": f"10-year {what} fracture probability, % (FRAX)"},
+    )
 
 
 class ResultIn(Strict):
@@ -72,12 +84,17 @@ class ResultIn(Strict):
     femoral_neck_t = _t_score("femoral neck")
     frax_major_pct = _percent("major osteoporotic")
     frax_hip_pct = _percent("hip")
-    vertebral_fractures = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
-                                            validate=validate.Range(0, VERTEBRAE))
-    frax_with_bmd = ma.fields.Boolean(load_default=None, allow_none=True,
-                                      metadata={"description": "whether FRAX was calculated with the femoral-neck BMD"})
-    hip_fracture = ma.fields.Boolean(load_default=None, allow_none=True,
-                                     metadata={"description": "a fragility hip fracture on record"})
+    vertebral_fractures = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, VERTEBRAE)
+    )
+    frax_with_bmd = ma.fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "whether FRAX was calculated with the femoral-neck BMD"},
+    )
+    hip_fracture = ma.fields.Boolean(
+        load_default=None, allow_none=True, metadata={"description": "a fragility hip fracture on record"}
+    )
 
     @ma.validates_schema
     def _a_t_score(self, data, **kwargs):
@@ -105,11 +122,17 @@ class LabIn(Strict):
 
     id = ClientId()
     measured_on = ma.fields.Date(required=True)
-    value = ma.fields.Float(load_default=None, allow_nan=False, validate=validate.Range(0, VITAMIN_D_MAX["nmol/L"]),
-                            metadata={"description": "serum 25-OH vitamin D in `unit` (at most 250 ng/mL)"})
+    value = ma.fields.Float(
+        load_default=None,
+        allow_nan=False,
+        validate=validate.Range(0, VITAMIN_D_MAX["nmol/L"]),
+        metadata={"description": "serum 25-OH vitamin D in `unit` (at most 250 ng/mL)"},
+    )
     unit = ma.fields.String(load_default=None, validate=validate.OneOf(list(VITAMIN_D_MAX)))
     vitamin_d_25oh_ng_ml = ma.fields.Float(
-        load_default=None, allow_nan=False, validate=validate.Range(0, VITAMIN_D_NG_ML_MAX),
+        load_default=None,
+        allow_nan=False,
+        validate=validate.Range(0, VITAMIN_D_NG_ML_MAX),
         metadata={"description": "the older form: serum 25-OH vitamin D in ng/mL, instead of value and unit"},
     )
 
@@ -119,7 +142,9 @@ class LabIn(Strict):
         if data.get("vitamin_d_25oh_ng_ml") is not None:
             given = [f for f in ("value", "unit") if data.get(f) is not None]
             if given:
-                raise ma.ValidationError({f: ["Give value and unit, or vitamin_d_25oh_ng_ml, not both."] for f in given})
+                raise ma.ValidationError(
+                    {f: ["Give value and unit, or vitamin_d_25oh_ng_ml, not both."] for f in given}
+                )
             return
         if value is None and unit is None:
             message = ["Give value and unit (or the older vitamin_d_25oh_ng_ml)."]

@@ -105,9 +105,7 @@ class _Wording(NamedTuple):
     clinician: str
 
 
-_DENOSUMAB_CLINICIAN = (
-    "Stopping denosumab without a follow-on agent causes rapid bone loss and vertebral fractures."
-)
+_DENOSUMAB_CLINICIAN = "Stopping denosumab without a follow-on agent causes rapid bone loss and vertebral fractures."
 _DENOSUMAB_PATIENT = (
     "Stopping denosumab without a follow-on medicine causes rapid bone loss and vertebral fractures "
     "(broken bones in the spine)."
@@ -117,206 +115,356 @@ _DENOSUMAB = ("ects-2017-denosumab", "fda-labels")
 # Key -> wording; the key is the flag code, except for a variant of one (severe vitamin D, say).
 # Placeholders in the texts are filled from _THRESHOLDS, the care plan and the measured values.
 _TABLE: tuple[tuple[str, _Wording], ...] = (
-    ("BASELINE_DXA_MISSING", _Wording(
-        "BASELINE_DXA_MISSING", "urgent", ("guidance", "asco-2019"), "baseline assessment",
-        "We have no bone density scan on record for you{since_start_plain}. Exemestane can thin your "
-        "bones, so a scan is needed at the start of treatment. Please ask your care team to book one "
-        "and to check your risk of a broken bone. If you already had a scan, ask them to add it.",
-        "No baseline DXA on record{since_start}. Obtain central DXA of lumbar spine, total hip and "
-        "femoral neck, with a clinical fracture-risk assessment (prior fractures, FRAX), before or at "
-        "the start of exemestane.",
-    )),
-    ("BASELINE_DXA_INCOMPLETE", _Wording(
-        "BASELINE_DXA_MISSING", "warning", ("guidance", "asco-2019"), "baseline assessment",
-        "Your bone density scan on record does not show your {missing_plain}. A first scan should "
-        "check both your spine and your hip. Please ask your care team about this.",
-        "Baseline DXA incomplete: no {missing} T-score on record. A baseline needs the lumbar spine "
-        "and the hip (total hip or femoral neck), with a clinical fracture-risk assessment.",
-    )),
-    ("DXA_OVERDUE", _Wording(
-        "DXA_OVERDUE", "warning", ("guidance", "asco-2019"), "monitoring",
-        "Your next bone density scan was due on {due}. Please ask your care team to book it, "
-        "so any change in your bones is found early.",
-        "Repeat DXA due {due} (last DXA {last}; every {dxa_years} years, after "
-        "{dxa_near_years} year near threshold) and no appointment booked. Schedule repeat DXA.",
-    )),
-    ("VITAMIN_D_UNKNOWN", _Wording(
-        "VITAMIN_D_UNKNOWN", "warning", ("guidance",), "baseline assessment",
-        "We don't have a vitamin D blood test on record for you. Low vitamin D is common and "
-        "weakens bones. Please ask your care team about this simple blood test.",
-        "No 25-OH vitamin D level on record. Measure serum 25-OH vitamin D; deficiency is "
-        "common in patients with breast cancer.",
-    )),
-    ("VITAMIN_D_OLD", _Wording(
-        "VITAMIN_D_OLD", "warning", ("project", "guidance"), "",
-        "Your last vitamin D blood test was on {measured_on}, more than {old_years} years ago "
-        "({level}). Please ask your care team to check it again.",
-        "Latest 25-OH vitamin D {level} dated {measured_on}, older than {old_years} years: not "
-        "current{was_low}. Recheck the level.",
-    )),
-    ("VITAMIN_D_DEFICIENT", _Wording(
-        "VITAMIN_D_DEFICIENT", "warning", ("guidance", "nih-ods-vitamin-d", "iom-2011"), "",
-        "Your last vitamin D blood test was low ({level}). Your body needs vitamin D to "
-        "use calcium and keep bones strong. Please ask your care team whether you need a "
-        "higher vitamin D dose than the {vd_min} to {vd_max} IU a day in your plan.",
-        "25-OH vitamin D {level}, below {vd_deficient} ng/mL ({vd_deficient_nmol} nmol/L): "
-        "deficient. Consider repletion above the care plan's {vd_min}-{vd_max} IU/day and recheck.",
-    )),
-    ("VITAMIN_D_DEFICIENT_SEVERE", _Wording(
-        "VITAMIN_D_DEFICIENT", "urgent", ("guidance", "nih-ods-vitamin-d", "iom-2011"), "",
-        "Your last vitamin D blood test was very low ({level}). This can weaken your "
-        "bones quickly. Please contact your care team soon about treatment with a higher dose.",
-        "25-OH vitamin D {level}, below {vd_severe} ng/mL ({vd_severe_nmol} nmol/L): severe "
-        "deficiency. Replete with higher-dose vitamin D and recheck the level; correct it before "
-        "starting a bone-modifying agent (risk of hypocalcaemia).",
-    )),
-    ("BONE_AGENT_INDICATED", _Wording(
-        "BONE_AGENT_INDICATED", "urgent", ("guidance", "asco-2019", "bhof-2022"), "",
-        "Your bone tests show that your bones are weak enough that a medicine to protect them "
-        "is recommended. Calcium, vitamin D and exercise still matter, but alone they are not "
-        "enough.",
-        "Bone-modifying agent indicated ({reasons}; thresholds: T-score <= {t_treat}, FRAX "
-        "major >= {frax_major} %, FRAX hip >= {frax_hip} %, or a fragility fracture). The "
-        "indication stands: a better T-score later does not clear it. Consider an oral "
-        "bisphosphonate (alendronate, risedronate), IV zoledronic acid, or denosumab at "
-        "osteoporosis dosing.{frax_caveat} " + _DENOSUMAB_CLINICIAN,
-    )),
-    ("BONE_AGENT_INDICATED_TREATED", _Wording(
-        "BONE_AGENT_INDICATED", "info", ("guidance", "asco-2019", "bhof-2022"), "",
-        "Your bone tests show that your bones need a medicine to protect them, and you take one. "
-        "Keep taking it. A better scan means it is working, not that you can stop.",
-        "Bone-modifying agent indicated ({reasons}) and on treatment ({agents}). A better T-score "
-        "on treatment does not clear the indication: continue therapy.{frax_caveat}",
-    )),
-    ("BONE_AGENT_NOT_STARTED", _Wording(
-        "BONE_AGENT_NOT_STARTED", "urgent", ("guidance", "asco-2019"), "",
-        "We have no bone medicine on record for you, though your bone tests show you need one. "
-        "Please ask your care team about starting one soon.",
-        "Indication without a current bone-modifying agent on record{last_agent}. Start one, or "
-        "record the treatment the patient is on.",
-    )),
-    ("PRE_TREATMENT_CHECKS", _Wording(
-        "PRE_TREATMENT_CHECKS", "warning", ("aaoms-2022", "fda-labels", "asco-2019", "ects-2017-denosumab"), "",
-        "Before you start a bone medicine, your care team will check a few things: your teeth "
-        "(see a dentist first if you can), your kidneys, with a blood test, and your calcium and "
-        "vitamin D. Tell them about any tooth or gum problem.",
-        "Before starting: dental review for osteonecrosis of the jaw risk (finish invasive dental "
-        "work first); eGFR before an oral bisphosphonate or zoledronic acid (alendronate and "
-        "zoledronic acid not below 35 mL/min, risedronate and ibandronate not below 30); correct "
-        "low calcium and vitamin D before denosumab or zoledronic acid (hypocalcaemia). "
-        "{vitamin_d_now} " + _DENOSUMAB_CLINICIAN,
-    )),
-    ("ON_BONE_AGENT", _Wording(
-        "ON_BONE_AGENT", "info", ("guidance", "asco-2019"), "",
-        "Your record shows you take {agents_plain}. Keep taking it as prescribed, along with "
-        "calcium, vitamin D and exercise.",
-        "On {agents} (since {since}). Continue calcium, vitamin D and exercise alongside; "
-        "continue DXA monitoring.",
-    )),
-    ("ON_BONE_AGENT_DENOSUMAB", _Wording(
-        "ON_BONE_AGENT", "info", ("guidance", "asco-2019", *_DENOSUMAB), "",
-        "Your record shows you take {agents_plain}. Your next denosumab shot is due on {next_due}. "
-        "Do not stop it on your own. " + _DENOSUMAB_PATIENT,
-        "On {agents} (since {since}; denosumab last dose {last}, next due {next_due}). "
-        + _DENOSUMAB_CLINICIAN + " Plan a follow-on bisphosphonate before any stop.",
-    )),
-    ("DENOSUMAB_DOSE_DUE", _Wording(
-        "DENOSUMAB_DOSE_DUE", "warning", ("project", *_DENOSUMAB), "",
-        "Your next denosumab shot was due on {next_due}. Please book it now. " + _DENOSUMAB_PATIENT,
-        "Denosumab dose due {next_due} (last dose {last}, every {interval} days); late from "
-        "{late_on}. Give the next dose. " + _DENOSUMAB_CLINICIAN,
-    )),
-    ("DENOSUMAB_DOSE_LATE", _Wording(
-        "DENOSUMAB_DOSE_LATE", "urgent", ("project", *_DENOSUMAB), "",
-        "Your denosumab shot is late: it was due on {next_due}. Please contact your care team "
-        "today to get it. " + _DENOSUMAB_PATIENT,
-        "Denosumab dose more than {late_days} days late (due {next_due}, last dose {last}): risk "
-        "of rebound bone loss and vertebral fractures. Give it now, or start a follow-on "
-        "bisphosphonate. " + _DENOSUMAB_CLINICIAN,
-    )),
-    ("DENOSUMAB_STOPPED", _Wording(
-        "DENOSUMAB_STOPPED", "urgent", _DENOSUMAB, "",
-        "Your record shows your denosumab was stopped on {stopped}, with no other bone medicine "
-        "after it. " + _DENOSUMAB_PATIENT + " Please contact your care team soon.",
-        "Denosumab stopped {stopped} (last dose {last}) with no follow-on agent recorded. "
-        + _DENOSUMAB_CLINICIAN + " Start a bisphosphonate (zoledronic acid is usual) about 6 "
-        "months after the last dose.",
-    )),
-    ("SEVERE_OSTEOPOROSIS", _Wording(
-        "SEVERE_OSTEOPOROSIS", "urgent", ("guidance", "asco-2019"), "",
-        "Your bone tests show very weak bones. This may change which breast cancer "
-        "medicine is safest for you, or mean you need strong bone protection alongside it. "
-        "Please talk with your care team soon, and don't stop any medicine on your own.",
-        "Severe osteoporosis ({reasons}): relative contraindication to exemestane. Consider "
-        "tamoxifen or raloxifene if appropriate for the indication, or aggressive concurrent "
-        "bone protection (bisphosphonate or denosumab). " + _DENOSUMAB_CLINICIAN,
-    )),
-    ("NEAR_THRESHOLD", _Wording(
-        "NEAR_THRESHOLD", "info", ("project", "guidance", "asco-2019"), "",
-        "Your bones are thinner than ideal. Ask your care team whether a bone medicine is right "
-        "for you; if you take one, keep taking it. Your next bone density scan should be after "
-        "{dxa_near_years} year instead of {dxa_years}, so any change is caught early.",
-        "Lowest current T-score {lowest_t} ({site}) is near the treatment threshold ({t_treat} < "
-        "T <= {t_near}). Moderate bone loss: consider a concurrent bone-protective agent. Repeat "
-        "DXA after {dxa_near_years} year (due {due}).",
-    )),
-    ("LOW_CALCIUM_ADHERENCE", _Wording(
-        "LOW_CALCIUM_ADHERENCE", "warning", ("project", "guidance", "asco-2019"), "rec. 3.1",
-        "You reached your calcium goal of {ca_min} mg a day on {met} of the last {days} days. Try "
-        "spreading calcium-rich foods or supplements through the day, and ask your care team "
-        "if something makes it hard.",
-        "Calcium target ({ca_min}-{ca_max} mg/day) met on {met} of {days} counted days ({pct} %) "
-        "in the last {window} days, below {adh_pct} %. Review intake and barriers.",
-    )),
-    ("LOW_VITAMIN_D_ADHERENCE", _Wording(
-        "LOW_VITAMIN_D_ADHERENCE", "warning", ("project", "guidance", "asco-2019"), "rec. 3.1",
-        "You reached your vitamin D goal of {vd_min} IU a day on {met} of the last {days} days. "
-        "Taking it at the same time each day can help. Ask your care team if something makes it "
-        "hard.",
-        "Vitamin D target ({vd_min}-{vd_max} IU/day) met on {met} of {days} counted days ({pct} %) "
-        "in the last {window} days, below {adh_pct} %. Review supplementation and barriers.",
-    )),
-    ("EXCESS_CALCIUM", _Wording(
-        "EXCESS_CALCIUM", "warning", ("nih-ods-calcium", "iom-2011"), "",
-        "On {count} of the last {window} days you took in more calcium than is safe "
-        "({ca_ul} mg in a day). Too much can cause kidney stones. Please check your doses, "
-        "and ask your care team if you are unsure.{ca_plan_plain}",
-        "Calcium intake above the tolerable upper limit ({ca_ul} mg/day) on {count} day(s) in "
-        "the last {window} days. Review supplement dosing (risk of hypercalcaemia and "
-        "nephrolithiasis).{ca_plan}",
-    )),
-    ("EXCESS_VITAMIN_D", _Wording(
-        "EXCESS_VITAMIN_D", "warning", ("iom-2011", "nih-ods-vitamin-d"), "",
-        "On {count} of the last {window} days you took more vitamin D than is safe for "
-        "everyday use ({vd_ul} IU in a day). Please check your doses, unless your care team "
-        "prescribed a higher dose for you.{vd_plan_plain}",
-        "Vitamin D intake above the tolerable upper limit ({vd_ul} IU/day) on {count} day(s) in "
-        "the last {window} days. Confirm whether a repletion dose was prescribed; otherwise "
-        "review dosing.{vd_plan}",
-    )),
-    ("SMOKER", _Wording(
-        "SMOKER", "warning", ("guidance", "asco-2019"), "rec. 3.3",
-        "Smoking weakens bones and makes them slower to heal. Quitting helps at any age. "
-        "Your care team can help you find support to stop.",
-        "Current smoker ({smoking}). Smoking is a fracture risk factor: advise cessation and "
-        "offer cessation support.",
-    )),
-    ("ALCOHOL_OVER_LIMIT", _Wording(
-        "ALCOHOL_OVER_LIMIT", "warning", ("guidance", "us-dga-2020", "frax"), "",
-        "In {weeks_plain} you had more than the {alc_week} drinks a week in your plan. Drinking "
-        "less helps protect your bones and lowers the chance of falls. Your care team can help.",
-        "Alcohol above the care-plan limit ({alc_week} drinks/week) in {weeks} week(s) of the "
-        "last {window} days. Advise limitation; FRAX counts >= {frax_alc} units/day as a risk "
-        "factor.",
-    )),
-    ("EXERCISE_INCOMPLETE", _Wording(
-        "EXERCISE_INCOMPLETE", "info", ("project", "guidance", "too-fit-2014",
-                                        "osteoporosis-canada"), "",
-        "In most recent weeks you did less {kinds_plain} exercise than your plan. Regular "
-        "exercise keeps bones and muscles strong and helps prevent falls. Small steps count.",
-        "Exercise below weekly target in most of the last {ex_weeks} weeks: {kinds_detail}. "
-        "Targets a week (care plan): {ex_targets}.",
-    )),
+    (
+        "BASELINE_DXA_MISSING",
+        _Wording(
+            "BASELINE_DXA_MISSING",
+            "urgent",
+            ("guidance", "asco-2019"),
+            "baseline assessment",
+            "We have no bone density scan on record for you{since_start_plain}. Exemestane can thin your "
+            "bones, so a scan is needed at the start of treatment. Please ask your care team to book one "
+            "and to check your risk of a broken bone. If you already had a scan, ask them to add it.",
+            "No baseline DXA on record{since_start}. Obtain central DXA of lumbar spine, total hip and "
+            "femoral neck, with a clinical fracture-risk assessment (prior fractures, FRAX), before or at "
+            "the start of exemestane.",
+        ),
+    ),
+    (
+        "BASELINE_DXA_INCOMPLETE",
+        _Wording(
+            "BASELINE_DXA_MISSING",
+            "warning",
+            ("guidance", "asco-2019"),
+            "baseline assessment",
+            "Your bone density scan on record does not show your {missing_plain}. A first scan should "
+            "check both your spine and your hip. Please ask your care team about this.",
+            "Baseline DXA incomplete: no {missing} T-score on record. A baseline needs the lumbar spine "
+            "and the hip (total hip or femoral neck), with a clinical fracture-risk assessment.",
+        ),
+    ),
+    (
+        "DXA_OVERDUE",
+        _Wording(
+            "DXA_OVERDUE",
+            "warning",
+            ("guidance", "asco-2019"),
+            "monitoring",
+            "Your next bone density scan was due on {due}. Please ask your care team to book it, "
+            "so any change in your bones is found early.",
+            "Repeat DXA due {due} (last DXA {last}; every {dxa_years} years, after "
+            "{dxa_near_years} year near threshold) and no appointment booked. Schedule repeat DXA.",
+        ),
+    ),
+    (
+        "VITAMIN_D_UNKNOWN",
+        _Wording(
+            "VITAMIN_D_UNKNOWN",
+            "warning",
+            ("guidance",),
+            "baseline assessment",
+            "We don't have a vitamin D blood test on record for you. Low vitamin D is common and "
+            "weakens bones. Please ask your care team about this simple blood test.",
+            "No 25-OH vitamin D level on record. Measure serum 25-OH vitamin D; deficiency is "
+            "common in patients with breast cancer.",
+        ),
+    ),
+    (
+        "VITAMIN_D_OLD",
+        _Wording(
+            "VITAMIN_D_OLD",
+            "warning",
+            ("project", "guidance"),
+            "",
+            "Your last vitamin D blood test was on {measured_on}, more than {old_years} years ago "
+            "({level}). Please ask your care team to check it again.",
+            "Latest 25-OH vitamin D {level} dated {measured_on}, older than {old_years} years: not "
+            "current{was_low}. Recheck the level.",
+        ),
+    ),
+    (
+        "VITAMIN_D_DEFICIENT",
+        _Wording(
+            "VITAMIN_D_DEFICIENT",
+            "warning",
+            ("guidance", "nih-ods-vitamin-d", "iom-2011"),
+            "",
+            "Your last vitamin D blood test was low ({level}). Your body needs vitamin D to "
+            "use calcium and keep bones strong. Please ask your care team whether you need a "
+            "higher vitamin D dose than the {vd_min} to {vd_max} IU a day in your plan.",
+            "25-OH vitamin D {level}, below {vd_deficient} ng/mL ({vd_deficient_nmol} nmol/L): "
+            "deficient. Consider repletion above the care plan's {vd_min}-{vd_max} IU/day and recheck.",
+        ),
+    ),
+    (
+        "VITAMIN_D_DEFICIENT_SEVERE",
+        _Wording(
+            "VITAMIN_D_DEFICIENT",
+            "urgent",
+            ("guidance", "nih-ods-vitamin-d", "iom-2011"),
+            "",
+            "Your last vitamin D blood test was very low ({level}). This can weaken your "
+            "bones quickly. Please contact your care team soon about treatment with a higher dose.",
+            "25-OH vitamin D {level}, below {vd_severe} ng/mL ({vd_severe_nmol} nmol/L): severe "
+            "deficiency. Replete with higher-dose vitamin D and recheck the level; correct it before "
+            "starting a bone-modifying agent (risk of hypocalcaemia).",
+        ),
+    ),
+    (
+        "BONE_AGENT_INDICATED",
+        _Wording(
+            "BONE_AGENT_INDICATED",
+            "urgent",
+            ("guidance", "asco-2019", "bhof-2022"),
+            "",
+            "Your bone tests show that your bones are weak enough that a medicine to protect them "
+            "is recommended. Calcium, vitamin D and exercise still matter, but alone they are not "
+            "enough.",
+            "Bone-modifying agent indicated ({reasons}; thresholds: T-score <= {t_treat}, FRAX "
+            "major >= {frax_major} %, FRAX hip >= {frax_hip} %, or a fragility fracture). The "
+            "indication stands: a better T-score later does not clear it. Consider an oral "
+            "bisphosphonate (alendronate, risedronate), IV zoledronic acid, or denosumab at "
+            "osteoporosis dosing.{frax_caveat} " + _DENOSUMAB_CLINICIAN,
+        ),
+    ),
+    (
+        "BONE_AGENT_INDICATED_TREATED",
+        _Wording(
+            "BONE_AGENT_INDICATED",
+            "info",
+            ("guidance", "asco-2019", "bhof-2022"),
+            "",
+            "Your bone tests show that your bones need a medicine to protect them, and you take one. "
+            "Keep taking it. A better scan means it is working, not that you can stop.",
+            "Bone-modifying agent indicated ({reasons}) and on treatment ({agents}). A better T-score "
+            "on treatment does not clear the indication: continue therapy.{frax_caveat}",
+        ),
+    ),
+    (
+        "BONE_AGENT_NOT_STARTED",
+        _Wording(
+            "BONE_AGENT_NOT_STARTED",
+            "urgent",
+            ("guidance", "asco-2019"),
+            "",
+            "We have no bone medicine on record for you, though your bone tests show you need one. "
+            "Please ask your care team about starting one soon.",
+            "Indication without a current bone-modifying agent on record{last_agent}. Start one, or "
+            "record the treatment the patient is on.",
+        ),
+    ),
+    (
+        "PRE_TREATMENT_CHECKS",
+        _Wording(
+            "PRE_TREATMENT_CHECKS",
+            "warning",
+            ("aaoms-2022", "fda-labels", "asco-2019", "ects-2017-denosumab"),
+            "",
+            "Before you start a bone medicine, your care team will check a few things: your teeth "
+            "(see a dentist first if you can), your kidneys, with a blood test, and your calcium and "
+            "vitamin D. Tell them about any tooth or gum problem.",
+            "Before starting: dental review for osteonecrosis of the jaw risk (finish invasive dental "
+            "work first); eGFR before an oral bisphosphonate or zoledronic acid (alendronate and "
+            "zoledronic acid not below 35 mL/min, risedronate and ibandronate not below 30); correct "
+            "low calcium and vitamin D before denosumab or zoledronic acid (hypocalcaemia). "
+            "{vitamin_d_now} " + _DENOSUMAB_CLINICIAN,
+        ),
+    ),
+    (
+        "ON_BONE_AGENT",
+        _Wording(
+            "ON_BONE_AGENT",
+            "info",
+            ("guidance", "asco-2019"),
+            "",
+            "Your record shows you take {agents_plain}. Keep taking it as prescribed, along with "
+            "calcium, vitamin D and exercise.",
+            "On {agents} (since {since}). Continue calcium, vitamin D and exercise alongside; continue DXA monitoring.",
+        ),
+    ),
+    (
+        "ON_BONE_AGENT_DENOSUMAB",
+        _Wording(
+            "ON_BONE_AGENT",
+            "info",
+            ("guidance", "asco-2019", *_DENOSUMAB),
+            "",
+            "Your record shows you take {agents_plain}. Your next denosumab shot is due on {next_due}. "
+            "Do not stop it on your own. " + _DENOSUMAB_PATIENT,
+            "On {agents} (since {since}; denosumab last dose {last}, next due {next_due}). "
+            + _DENOSUMAB_CLINICIAN
+            + " Plan a follow-on bisphosphonate before any stop.",
+        ),
+    ),
+    (
+        "DENOSUMAB_DOSE_DUE",
+        _Wording(
+            "DENOSUMAB_DOSE_DUE",
+            "warning",
+            ("project", *_DENOSUMAB),
+            "",
+            "Your next denosumab shot was due on {next_due}. Please book it now. " + _DENOSUMAB_PATIENT,
+            "Denosumab dose due {next_due} (last dose {last}, every {interval} days); late from "
+            "{late_on}. Give the next dose. " + _DENOSUMAB_CLINICIAN,
+        ),
+    ),
+    (
+        "DENOSUMAB_DOSE_LATE",
+        _Wording(
+            "DENOSUMAB_DOSE_LATE",
+            "urgent",
+            ("project", *_DENOSUMAB),
+            "",
+            "Your denosumab shot is late: it was due on {next_due}. Please contact your care team "
+            "today to get it. " + _DENOSUMAB_PATIENT,
+            "Denosumab dose more than {late_days} days late (due {next_due}, last dose {last}): risk "
+            "of rebound bone loss and vertebral fractures. Give it now, or start a follow-on "
+            "bisphosphonate. " + _DENOSUMAB_CLINICIAN,
+        ),
+    ),
+    (
+        "DENOSUMAB_STOPPED",
+        _Wording(
+            "DENOSUMAB_STOPPED",
+            "urgent",
+            _DENOSUMAB,
+            "",
+            "Your record shows your denosumab was stopped on {stopped}, with no other bone medicine "
+            "after it. " + _DENOSUMAB_PATIENT + " Please contact your care team soon.",
+            "Denosumab stopped {stopped} (last dose {last}) with no follow-on agent recorded. "
+            + _DENOSUMAB_CLINICIAN
+            + " Start a bisphosphonate (zoledronic acid is usual) about 6 "
+            "months after the last dose.",
+        ),
+    ),
+    (
+        "SEVERE_OSTEOPOROSIS",
+        _Wording(
+            "SEVERE_OSTEOPOROSIS",
+            "urgent",
+            ("guidance", "asco-2019"),
+            "",
+            "Your bone tests show very weak bones. This may change which breast cancer "
+            "medicine is safest for you, or mean you need strong bone protection alongside it. "
+            "Please talk with your care team soon, and don't stop any medicine on your own.",
+            "Severe osteoporosis ({reasons}): relative contraindication to exemestane. Consider "
+            "tamoxifen or raloxifene if appropriate for the indication, or aggressive concurrent "
+            "bone protection (bisphosphonate or denosumab). " + _DENOSUMAB_CLINICIAN,
+        ),
+    ),
+    (
+        "NEAR_THRESHOLD",
+        _Wording(
+            "NEAR_THRESHOLD",
+            "info",
+            ("project", "guidance", "asco-2019"),
+            "",
+            "Your bones are thinner than ideal. Ask your care team whether a bone medicine is right "
+            "for you; if you take one, keep taking it. Your next bone density scan should be after "
+            "{dxa_near_years} year instead of {dxa_years}, so any change is caught early.",
+            "Lowest current T-score {lowest_t} ({site}) is near the treatment threshold ({t_treat} < "
+            "T <= {t_near}). Moderate bone loss: consider a concurrent bone-protective agent. Repeat "
+            "DXA after {dxa_near_years} year (due {due}).",
+        ),
+    ),
+    (
+        "LOW_CALCIUM_ADHERENCE",
+        _Wording(
+            "LOW_CALCIUM_ADHERENCE",
+            "warning",
+            ("project", "guidance", "asco-2019"),
+            "rec. 3.1",
+            "You reached your calcium goal of {ca_min} mg a day on {met} of the last {days} days. Try "
+            "spreading calcium-rich foods or supplements through the day, and ask your care team "
+            "if something makes it hard.",
+            "Calcium target ({ca_min}-{ca_max} mg/day) met on {met} of {days} counted days ({pct} %) "
+            "in the last {window} days, below {adh_pct} %. Review intake and barriers.",
+        ),
+    ),
+    (
+        "LOW_VITAMIN_D_ADHERENCE",
+        _Wording(
+            "LOW_VITAMIN_D_ADHERENCE",
+            "warning",
+            ("project", "guidance", "asco-2019"),
+            "rec. 3.1",
+            "You reached your vitamin D goal of {vd_min} IU a day on {met} of the last {days} days. "
+            "Taking it at the same time each day can help. Ask your care team if something makes it "
+            "hard.",
+            "Vitamin D target ({vd_min}-{vd_max} IU/day) met on {met} of {days} counted days ({pct} %) "
+            "in the last {window} days, below {adh_pct} %. Review supplementation and barriers.",
+        ),
+    ),
+    (
+        "EXCESS_CALCIUM",
+        _Wording(
+            "EXCESS_CALCIUM",
+            "warning",
+            ("nih-ods-calcium", "iom-2011"),
+            "",
+            "On {count} of the last {window} days you took in more calcium than is safe "
+            "({ca_ul} mg in a day). Too much can cause kidney stones. Please check your doses, "
+            "and ask your care team if you are unsure.{ca_plan_plain}",
+            "Calcium intake above the tolerable upper limit ({ca_ul} mg/day) on {count} day(s) in "
+            "the last {window} days. Review supplement dosing (risk of hypercalcaemia and "
+            "nephrolithiasis).{ca_plan}",
+        ),
+    ),
+    (
+        "EXCESS_VITAMIN_D",
+        _Wording(
+            "EXCESS_VITAMIN_D",
+            "warning",
+            ("iom-2011", "nih-ods-vitamin-d"),
+            "",
+            "On {count} of the last {window} days you took more vitamin D than is safe for "
+            "everyday use ({vd_ul} IU in a day). Please check your doses, unless your care team "
+            "prescribed a higher dose for you.{vd_plan_plain}",
+            "Vitamin D intake above the tolerable upper limit ({vd_ul} IU/day) on {count} day(s) in "
+            "the last {window} days. Confirm whether a repletion dose was prescribed; otherwise "
+            "review dosing.{vd_plan}",
+        ),
+    ),
+    (
+        "SMOKER",
+        _Wording(
+            "SMOKER",
+            "warning",
+            ("guidance", "asco-2019"),
+            "rec. 3.3",
+            "Smoking weakens bones and makes them slower to heal. Quitting helps at any age. "
+            "Your care team can help you find support to stop.",
+            "Current smoker ({smoking}). Smoking is a fracture risk factor: advise cessation and "
+            "offer cessation support.",
+        ),
+    ),
+    (
+        "ALCOHOL_OVER_LIMIT",
+        _Wording(
+            "ALCOHOL_OVER_LIMIT",
+            "warning",
+            ("guidance", "us-dga-2020", "frax"),
+            "",
+            "In {weeks_plain} you had more than the {alc_week} drinks a week in your plan. Drinking "
+            "less helps protect your bones and lowers the chance of falls. Your care team can help.",
+            "Alcohol above the care-plan limit ({alc_week} drinks/week) in {weeks} week(s) of the "
+            "last {window} days. Advise limitation; FRAX counts >= {frax_alc} units/day as a risk "
+            "factor.",
+        ),
+    ),
+    (
+        "EXERCISE_INCOMPLETE",
+        _Wording(
+            "EXERCISE_INCOMPLETE",
+            "info",
+            ("project", "guidance", "too-fit-2014", "osteoporosis-canada"),
+            "",
+            "In most recent weeks you did less {kinds_plain} exercise than your plan. Regular "
+            "exercise keeps bones and muscles strong and helps prevent falls. Small steps count.",
+            "Exercise below weekly target in most of the last {ex_weeks} weeks: {kinds_detail}. "
+            "Targets a week (care plan): {ex_targets}.",
+        ),
+    ),
 )
 _WORDING: dict[str, _Wording] = dict(_TABLE)
 #: Every flag code the assessment can raise, sorted.
@@ -370,7 +518,8 @@ def _plan_values(plan: Mapping) -> dict:
     """The patient's own targets, as her messages quote them."""
     ex_targets = ", ".join(
         " and ".join(f"{kind} >= {n} {unit}" for unit, n in sorted(target.items()))
-        for kind, target in sorted(plan["exercise_weekly"].items()) if target
+        for kind, target in sorted(plan["exercise_weekly"].items())
+        if target
     )
     return {
         "ca_min": plan["calcium_mg_min"],
@@ -460,8 +609,10 @@ def _indication(results: tuple[DxaFacts, ...], today: date) -> tuple[list[str], 
         (value, site), day = min(treat)
         reasons.append(f"T-score {_num(value)} at {site} on {day}")
     frax = False
-    for attr, threshold, label in (("frax_major_pct", t.FRAX_MAJOR_PCT, "FRAX major osteoporotic"),
-                                   ("frax_hip_pct", t.FRAX_HIP_PCT, "FRAX hip")):
+    for attr, threshold, label in (
+        ("frax_major_pct", t.FRAX_MAJOR_PCT, "FRAX major osteoporotic"),
+        ("frax_hip_pct", t.FRAX_HIP_PCT, "FRAX hip"),
+    ):
         over = [r for r in results if getattr(r, attr) is not None and getattr(r, attr) >= threshold]
         if over:
             r = max(over, key=lambda r: r.performed_on)
@@ -562,24 +713,44 @@ def _bone_findings(facts: Facts, monitoring: bool) -> list[tuple[str, dict]]:
     frax_caveat = (
         " FRAX is not validated in cancer survivors and may underestimate risk on aromatase inhibitors; "
         "use the country's adaptation (US FRAX in the US) and note whether BMD was entered."
-        if frax else ""
+        if frax
+        else ""
     )
     if reasons and current:
-        found.append(("BONE_AGENT_INDICATED_TREATED", {
-            "reasons": "; ".join(reasons), "agents": _agents(current, plain=False), "frax_caveat": frax_caveat,
-        }))
+        found.append(
+            (
+                "BONE_AGENT_INDICATED_TREATED",
+                {
+                    "reasons": "; ".join(reasons),
+                    "agents": _agents(current, plain=False),
+                    "frax_caveat": frax_caveat,
+                },
+            )
+        )
     elif reasons:
         found.append(("BONE_AGENT_INDICATED", {"reasons": "; ".join(reasons), "frax_caveat": frax_caveat}))
         past = sorted((tr for tr in facts.treatments if tr.stopped_on), key=lambda tr: tr.stopped_on)
-        found.append(("BONE_AGENT_NOT_STARTED", {
-            "last_agent": f" (last: {past[-1].agent.replace('_', ' ')}, stopped {past[-1].stopped_on})"
-            if past else "",
-        }))
+        found.append(
+            (
+                "BONE_AGENT_NOT_STARTED",
+                {
+                    "last_agent": f" (last: {past[-1].agent.replace('_', ' ')}, stopped {past[-1].stopped_on})"
+                    if past
+                    else "",
+                },
+            )
+        )
         level = facts.vitamin_d_ng_ml
-        found.append(("PRE_TREATMENT_CHECKS", {
-            "vitamin_d_now": f"Latest 25-OH vitamin D: {_vitamin_d_text(facts)}."
-            if level is not None else "No 25-OH vitamin D on record: measure it first.",
-        }))
+        found.append(
+            (
+                "PRE_TREATMENT_CHECKS",
+                {
+                    "vitamin_d_now": f"Latest 25-OH vitamin D: {_vitamin_d_text(facts)}."
+                    if level is not None
+                    else "No 25-OH vitamin D on record: measure it first.",
+                },
+            )
+        )
 
     found += _denosumab_findings(facts, current)
 
@@ -598,18 +769,26 @@ def _denosumab_findings(facts: Facts, current: list[TreatmentFacts]) -> list[tup
     today = facts.today
     found: list[tuple[str, dict]] = []
     dmab = [tr for tr in current if tr.agent == "denosumab"]
-    values = {
-        "agents": _agents(current, plain=False),
-        "agents_plain": _agents(current, plain=True),
-        "since": min(tr.started_on for tr in current).isoformat(),
-    } if current else {}
+    values = (
+        {
+            "agents": _agents(current, plain=False),
+            "agents_plain": _agents(current, plain=True),
+            "since": min(tr.started_on for tr in current).isoformat(),
+        }
+        if current
+        else {}
+    )
     if dmab:
         course = max(dmab, key=_last_dose)
         last = _last_dose(course)
         next_due = last + timedelta(days=_interval(course))
         late_on = next_due + timedelta(days=t.DENOSUMAB_LATE_AFTER_DAYS)
-        values |= {"last": last.isoformat(), "next_due": next_due.isoformat(), "late_on": late_on.isoformat(),
-                   "interval": _interval(course)}
+        values |= {
+            "last": last.isoformat(),
+            "next_due": next_due.isoformat(),
+            "late_on": late_on.isoformat(),
+            "interval": _interval(course),
+        }
         found.append(("ON_BONE_AGENT_DENOSUMAB", values))
         if today >= late_on:
             found.append(("DENOSUMAB_DOSE_LATE", values))
@@ -625,8 +804,12 @@ def _denosumab_findings(facts: Facts, current: list[TreatmentFacts]) -> list[tup
             for tr in facts.treatments
         )
         if not follow_on:
-            found.append(("DENOSUMAB_STOPPED", {"stopped": course.stopped_on.isoformat(),
-                                                "last": _last_dose(course).isoformat()}))
+            found.append(
+                (
+                    "DENOSUMAB_STOPPED",
+                    {"stopped": course.stopped_on.isoformat(), "last": _last_dose(course).isoformat()},
+                )
+            )
     return found
 
 
@@ -649,7 +832,9 @@ def _vitamin_d_findings(facts: Facts) -> list[tuple[str, dict]]:
     values = {"level": _vitamin_d_text(facts)}
     day = facts.vitamin_d_measured_on
     if day is not None and _is_old(day, facts.today):
-        was_low = f"; it was below {t.VITAMIN_D_DEFICIENT_NG_ML} ng/mL then" if level < t.VITAMIN_D_DEFICIENT_NG_ML else ""
+        was_low = (
+            f"; it was below {t.VITAMIN_D_DEFICIENT_NG_ML} ng/mL then" if level < t.VITAMIN_D_DEFICIENT_NG_ML else ""
+        )
         return [("VITAMIN_D_OLD", {**values, "measured_on": day.isoformat(), "was_low": was_low})]
     if level < t.VITAMIN_D_SEVERE_NG_ML:
         return [("VITAMIN_D_DEFICIENT_SEVERE", values)]
@@ -683,40 +868,64 @@ def _findings(facts: Facts) -> list[tuple[str, dict]]:
         if _below(met, days):
             found.append((key, {"met": met, "days": days, "pct": round(100 * met / days)}))
     if facts.calcium_days_over_limit > 0:
-        found.append(("EXCESS_CALCIUM", {"count": facts.calcium_days_over_limit,
-                                         **_over_plan(plan, "ca", "calcium_mg", t.CALCIUM_UPPER_LIMIT_MG, "mg")}))
+        found.append(
+            (
+                "EXCESS_CALCIUM",
+                {
+                    "count": facts.calcium_days_over_limit,
+                    **_over_plan(plan, "ca", "calcium_mg", t.CALCIUM_UPPER_LIMIT_MG, "mg"),
+                },
+            )
+        )
     if facts.vitamin_d_days_over_limit > 0:
-        found.append(("EXCESS_VITAMIN_D", {"count": facts.vitamin_d_days_over_limit,
-                                           **_over_plan(plan, "vd", "vitamin_d_iu", t.VITAMIN_D_UPPER_LIMIT_IU, "IU")}))
+        found.append(
+            (
+                "EXCESS_VITAMIN_D",
+                {
+                    "count": facts.vitamin_d_days_over_limit,
+                    **_over_plan(plan, "vd", "vitamin_d_iu", t.VITAMIN_D_UPPER_LIMIT_IU, "IU"),
+                },
+            )
+        )
 
     if facts.cigarettes_last_30_days > t.CIGARETTES_MAX or facts.smoking_status == "current":
         parts = []
         if facts.smoking_status == "current":
             parts.append("status current")
         if facts.cigarettes_last_30_days > t.CIGARETTES_MAX:
-            parts.append(f"{facts.cigarettes_last_30_days} cigarettes logged in the last "
-                         f"{t.ADHERENCE_WINDOW_DAYS} days")
+            parts.append(
+                f"{facts.cigarettes_last_30_days} cigarettes logged in the last {t.ADHERENCE_WINDOW_DAYS} days"
+            )
         found.append(("SMOKER", {"smoking": "; ".join(parts)}))
 
     if facts.alcohol_weeks_over_limit > 0:
         weeks = facts.alcohol_weeks_over_limit
-        found.append(("ALCOHOL_OVER_LIMIT", {
-            "weeks": weeks,
-            "weeks_plain": "1 recent week" if weeks == 1 else f"{weeks} recent weeks",
-        }))
+        found.append(
+            (
+                "ALCOHOL_OVER_LIMIT",
+                {
+                    "weeks": weeks,
+                    "weeks_plain": "1 recent week" if weeks == 1 else f"{weeks} recent weeks",
+                },
+            )
+        )
 
     counted = facts.exercise_weeks_counted
     short = sorted(
-        kind for kind, below in facts.exercise_weeks_below_target.items()
-        if counted > 0 and below * 2 > counted
+        kind for kind, below in facts.exercise_weeks_below_target.items() if counted > 0 and below * 2 > counted
     )
     if short:
-        found.append(("EXERCISE_INCOMPLETE", {
-            "kinds_plain": _join_plain([_PLAIN_KIND.get(k, k) for k in short]),
-            "kinds_detail": ", ".join(
-                f"{k} {facts.exercise_weeks_below_target[k]}/{counted} weeks" for k in short
-            ),
-        }))
+        found.append(
+            (
+                "EXERCISE_INCOMPLETE",
+                {
+                    "kinds_plain": _join_plain([_PLAIN_KIND.get(k, k) for k in short]),
+                    "kinds_detail": ", ".join(
+                        f"{k} {facts.exercise_weeks_below_target[k]}/{counted} weeks" for k in short
+                    ),
+                },
+            )
+        )
     return found
 
 
@@ -737,11 +946,13 @@ def assess(facts: Facts, audience: str) -> Assessment:
         if "denosumab" in text.lower() and "stopping denosumab without" not in text.lower():
             # wherever denosumab appears, so does the danger of stopping it
             text += " " + (_DENOSUMAB_PATIENT if audience == "patient" else _DENOSUMAB_CLINICIAN)
-        flags.append(Flag(
-            code=w.code,
-            severity=w.severity,
-            message=text,
-            citation=cite(*w.sources, detail=w.detail),
-        ))
+        flags.append(
+            Flag(
+                code=w.code,
+                severity=w.severity,
+                message=text,
+                citation=cite(*w.sources, detail=w.detail),
+            )
+        )
     flags.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.code))
     return Assessment(flags=tuple(flags), next_dxa_due=next_dxa_due(facts.dxa_results) if _monitoring(facts) else None)

@@ -124,8 +124,7 @@ _ALL = [
     Source(
         "project",
         "bonecare project default",
-        "A bonecare default where the guidance names a measure without a number "
-        "(see design/GUIDANCE-RULES.md).",
+        "A bonecare default where the guidance names a measure without a number (see design/GUIDANCE-RULES.md).",
     ),
 ]
 

@@ -26,7 +26,10 @@ class TreatmentIn(TreatmentPatch):
     stopped_on = ma.fields.Date(load_default=None, allow_none=True)
     last_dose_on = ma.fields.Date(load_default=None, allow_none=True)
     dose_interval_days = ma.fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=_INTERVAL,
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=_INTERVAL,
         metadata={"description": "defaults from the agent (denosumab 182, zoledronic acid 365)"},
     )
     note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))

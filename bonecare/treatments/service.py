@@ -34,8 +34,16 @@ def start(session, caller, pid, data: dict, now: datetime):
 
 def change(session, caller, pid, treatment_id, changes: dict, now: datetime) -> Treatment:
     """Stop a course, record a dose or correct a field (a clinician)."""
-    access = open_record(session, caller, pid, resource="treatments", action="update", writers=("clinician",),
-                         resource_id=treatment_id, now=now)
+    access = open_record(
+        session,
+        caller,
+        pid,
+        resource="treatments",
+        action="update",
+        writers=("clinician",),
+        resource_id=treatment_id,
+        now=now,
+    )
     treatment = session.get(Treatment, treatment_id)
     if treatment is None or treatment.patient_id != access.patient.id:
         raise NotFound("No such treatment.")

@@ -11,8 +11,12 @@ def patient(auth, clock):
 
 
 def log(patient, calcium: float, vitamin_d: float) -> None:
-    body = {"taken_at": "2026-03-11T09:00:00Z", "calcium_mg": calcium, "vitamin_d_iu": vitamin_d,
-            "source": "supplement"}
+    body = {
+        "taken_at": "2026-03-11T09:00:00Z",
+        "calcium_mg": calcium,
+        "vitamin_d_iu": vitamin_d,
+        "source": "supplement",
+    }
     assert patient.post("/api/v1/patients/me/intake", json=body).status_code == 201
 
 
@@ -20,16 +24,19 @@ def flags(patient) -> set[str]:
     return {f["code"] for f in patient.get("/api/v1/patients/me/assessment").json["flags"]}
 
 
-@pytest.mark.parametrize(("calcium", "vitamin_d", "raised", "met"), [
-    (999, 900, {"LOW_CALCIUM_ADHERENCE"}, (False, True)),
-    (1000, 900, set(), (True, True)),
-    (1100, 799, {"LOW_VITAMIN_D_ADHERENCE"}, (True, False)),
-    (1100, 800, set(), (True, True)),
-    (2000, 900, set(), (True, True)),
-    (2001, 900, {"EXCESS_CALCIUM"}, (True, True)),
-    (1100, 4000, set(), (True, True)),
-    (1100, 4001, {"EXCESS_VITAMIN_D"}, (True, True)),
-])
+@pytest.mark.parametrize(
+    ("calcium", "vitamin_d", "raised", "met"),
+    [
+        (999, 900, {"LOW_CALCIUM_ADHERENCE"}, (False, True)),
+        (1000, 900, set(), (True, True)),
+        (1100, 799, {"LOW_VITAMIN_D_ADHERENCE"}, (True, False)),
+        (1100, 800, set(), (True, True)),
+        (2000, 900, set(), (True, True)),
+        (2001, 900, {"EXCESS_CALCIUM"}, (True, True)),
+        (1100, 4000, set(), (True, True)),
+        (1100, 4001, {"EXCESS_VITAMIN_D"}, (True, True)),
+    ],
+)
 def test_daily_targets_and_upper_limits(patient, calcium, vitamin_d, raised, met):
     log(patient, calcium, vitamin_d)
     watched = {"LOW_CALCIUM_ADHERENCE", "LOW_VITAMIN_D_ADHERENCE", "EXCESS_CALCIUM", "EXCESS_VITAMIN_D"}

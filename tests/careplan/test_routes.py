@@ -5,9 +5,16 @@ import pytest
 from tests.problems import assert_problem
 
 DEFAULTS = {
-    "calcium_mg_min": 1000, "calcium_mg_max": 1200, "vitamin_d_iu_min": 800, "vitamin_d_iu_max": 1000,
-    "exercise_weekly": {"balance": {"sessions": 2}, "flexibility": {"sessions": 2}, "endurance": {"minutes": 150},
-                        "resistance": {"sessions": 2}},
+    "calcium_mg_min": 1000,
+    "calcium_mg_max": 1200,
+    "vitamin_d_iu_min": 800,
+    "vitamin_d_iu_max": 1000,
+    "exercise_weekly": {
+        "balance": {"sessions": 2},
+        "flexibility": {"sessions": 2},
+        "endurance": {"minutes": 150},
+        "resistance": {"sessions": 2},
+    },
     "alcohol_drinks_per_week_max": 7,
 }
 
@@ -52,15 +59,18 @@ def test_validation(auth, changes, field):
     assert_problem(response, 422, "validation-error", field)
 
 
-@pytest.mark.parametrize(("changes", "accepted"), [
-    ({"calcium_mg_max": 2000}, True),
-    ({"calcium_mg_max": 2001}, False),
-    ({"calcium_mg_max": 2001, "ceiling_reason": "  "}, False),
-    ({"calcium_mg_max": 2001, "ceiling_reason": "hypoparathyroidism, endocrinology advice"}, True),
-    ({"vitamin_d_iu_max": 4000}, True),
-    ({"vitamin_d_iu_max": 4001}, False),
-    ({"vitamin_d_iu_min": 5000, "vitamin_d_iu_max": 6000, "ceiling_reason": "repletion for 25-OH D 9 ng/mL"}, True),
-])
+@pytest.mark.parametrize(
+    ("changes", "accepted"),
+    [
+        ({"calcium_mg_max": 2000}, True),
+        ({"calcium_mg_max": 2001}, False),
+        ({"calcium_mg_max": 2001, "ceiling_reason": "  "}, False),
+        ({"calcium_mg_max": 2001, "ceiling_reason": "hypoparathyroidism, endocrinology advice"}, True),
+        ({"vitamin_d_iu_max": 4000}, True),
+        ({"vitamin_d_iu_max": 4001}, False),
+        ({"vitamin_d_iu_min": 5000, "vitamin_d_iu_max": 6000, "ceiling_reason": "repletion for 25-OH D 9 ng/mL"}, True),
+    ],
+)
 def test_a_plan_above_an_upper_limit_needs_a_stated_reason(auth, changes, accepted):
     patient = auth.as_patient()
     clinician = auth.as_clinician(patient)

@@ -41,34 +41,53 @@ NOT_STARTED = {"BONE_AGENT_INDICATED": "urgent", "BONE_AGENT_NOT_STARTED": "urge
 CASES = {
     # FRAX-based indications mostly fall in the near-threshold band: one message, never a contradiction
     "T -2.3 with FRAX hip 3.4 %": Case(
-        facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-2.3, total_hip_t=-1.5, frax_hip_pct=3.4,
-                                    frax_with_bmd=True),)),
+        facts(
+            dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-2.3, total_hip_t=-1.5, frax_hip_pct=3.4, frax_with_bmd=True),)
+        ),
         NOT_STARTED,
-        patient={"BONE_AGENT_INDICATED": ("medicine to protect them is recommended",),
-                 "BONE_AGENT_NOT_STARTED": ("ask your care team about starting one soon",),
-                 "PRE_TREATMENT_CHECKS": ("dentist", "kidneys")},
-        clinician={"BONE_AGENT_INDICATED": ("FRAX hip 3.4 % (2024-06-01)", "not validated in cancer survivors"),
-                   "PRE_TREATMENT_CHECKS": ("dental review", "eGFR", "30 ng/mL")},
+        patient={
+            "BONE_AGENT_INDICATED": ("medicine to protect them is recommended",),
+            "BONE_AGENT_NOT_STARTED": ("ask your care team about starting one soon",),
+            "PRE_TREATMENT_CHECKS": ("dentist", "kidneys"),
+        },
+        clinician={
+            "BONE_AGENT_INDICATED": ("FRAX hip 3.4 % (2024-06-01)", "not validated in cancer survivors"),
+            "PRE_TREATMENT_CHECKS": ("dental review", "eGFR", "30 ng/mL"),
+        },
         next_dxa_due=date(2025, 6, 1),  # the near-threshold interval still applies
     ),
     # a better scan on denosumab does not clear the indication, nor tell her to stop
     "-2.7 then -2.3 on denosumab": Case(
-        facts(dxa_results=(DxaFacts(date(2023, 1, 10), lumbar_spine_t=-2.7, total_hip_t=-1.6),
-                           DxaFacts(RECENT, lumbar_spine_t=-2.3, total_hip_t=-1.4)),
-              treatments=denosumab(date(2024, 12, 1))),
+        facts(
+            dxa_results=(
+                DxaFacts(date(2023, 1, 10), lumbar_spine_t=-2.7, total_hip_t=-1.6),
+                DxaFacts(RECENT, lumbar_spine_t=-2.3, total_hip_t=-1.4),
+            ),
+            treatments=denosumab(date(2024, 12, 1)),
+        ),
         {"BONE_AGENT_INDICATED": "info", "ON_BONE_AGENT": "info"},
-        patient={"BONE_AGENT_INDICATED": ("Keep taking it", "not that you can stop"),
-                 "ON_BONE_AGENT": ("denosumab", "2025-06-01", "Do not stop it on your own")},
-        clinician={"BONE_AGENT_INDICATED": ("T-score -2.7 at lumbar spine on 2023-01-10", "does not clear"),
-                   "ON_BONE_AGENT": ("last dose 2024-12-01", "next due 2025-06-01", "follow-on agent")},
+        patient={
+            "BONE_AGENT_INDICATED": ("Keep taking it", "not that you can stop"),
+            "ON_BONE_AGENT": ("denosumab", "2025-06-01", "Do not stop it on your own"),
+        },
+        clinician={
+            "BONE_AGENT_INDICATED": ("T-score -2.7 at lumbar spine on 2023-01-10", "does not clear"),
+            "ON_BONE_AGENT": ("last dose 2024-12-01", "next due 2025-06-01", "follow-on agent"),
+        },
     ),
     "3 then 0 vertebral fractures": Case(
-        facts(dxa_results=(DxaFacts(date(2023, 6, 1), **FULL, vertebral_fractures=3),
-                           DxaFacts(RECENT, **FULL, vertebral_fractures=0))),
+        facts(
+            dxa_results=(
+                DxaFacts(date(2023, 6, 1), **FULL, vertebral_fractures=3),
+                DxaFacts(RECENT, **FULL, vertebral_fractures=0),
+            )
+        ),
         {**NOT_STARTED, "SEVERE_OSTEOPOROSIS": "urgent"},
         patient={"SEVERE_OSTEOPOROSIS": ("very weak bones", "don't stop any medicine on your own")},
-        clinician={"SEVERE_OSTEOPOROSIS": ("3 vertebral fractures (highest count on record)",),
-                   "BONE_AGENT_INDICATED": ("3 vertebral fractures on record",)},
+        clinician={
+            "SEVERE_OSTEOPOROSIS": ("3 vertebral fractures (highest count on record)",),
+            "BONE_AGENT_INDICATED": ("3 vertebral fractures on record",),
+        },
     ),
     "1 vertebral fracture with T -1.8": Case(
         facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-1.8, total_hip_t=-1.2, vertebral_fractures=1),)),
@@ -83,12 +102,17 @@ CASES = {
     ),
     # each site's latest value: the spine's -2.2 stands after a hip-only scan
     "a hip-only scan after a full one": Case(
-        facts(dxa_results=(DxaFacts(date(2023, 6, 1), lumbar_spine_t=-2.2, total_hip_t=-1.0, femoral_neck_t=-1.1),
-                           DxaFacts(RECENT, total_hip_t=-1.0))),
+        facts(
+            dxa_results=(
+                DxaFacts(date(2023, 6, 1), lumbar_spine_t=-2.2, total_hip_t=-1.0, femoral_neck_t=-1.1),
+                DxaFacts(RECENT, total_hip_t=-1.0),
+            )
+        ),
         {"NEAR_THRESHOLD": "info"},
         patient={"NEAR_THRESHOLD": ("whether a bone medicine is right for you", "keep taking it")},
-        clinician={"NEAR_THRESHOLD": ("-2.2 (lumbar spine)", "consider a concurrent bone-protective agent",
-                                      "2025-06-01")},
+        clinician={
+            "NEAR_THRESHOLD": ("-2.2 (lumbar spine)", "consider a concurrent bone-protective agent", "2025-06-01")
+        },
         next_dxa_due=date(2025, 6, 1),
     ),
     "denosumab last dose 5 months ago": Case(
@@ -115,30 +139,41 @@ CASES = {
         clinician={"DENOSUMAB_DOSE_LATE": ("due 2024-11-13",)},
     ),
     "a stopped denosumab with no follow-on agent": Case(
-        facts(dxa_results=OSTEOPOROSIS,
-              treatments=denosumab(date(2024, 5, 1), stopped_on=date(2024, 11, 1))),
+        facts(dxa_results=OSTEOPOROSIS, treatments=denosumab(date(2024, 5, 1), stopped_on=date(2024, 11, 1))),
         {**NOT_STARTED, "DENOSUMAB_STOPPED": "urgent"},
         patient={"DENOSUMAB_STOPPED": ("stopped on 2024-11-01", "rapid bone loss")},
-        clinician={"DENOSUMAB_STOPPED": ("no follow-on agent recorded", "zoledronic acid"),
-                   "BONE_AGENT_NOT_STARTED": ("last: denosumab, stopped 2024-11-01",)},
+        clinician={
+            "DENOSUMAB_STOPPED": ("no follow-on agent recorded", "zoledronic acid"),
+            "BONE_AGENT_NOT_STARTED": ("last: denosumab, stopped 2024-11-01",),
+        },
     ),
     "a stopped denosumab followed by zoledronic acid": Case(
-        facts(dxa_results=OSTEOPOROSIS,
-              treatments=(*denosumab(date(2024, 5, 1), stopped_on=date(2024, 11, 1)),
-                          TreatmentFacts("zoledronic_acid", date(2024, 11, 1)))),
+        facts(
+            dxa_results=OSTEOPOROSIS,
+            treatments=(
+                *denosumab(date(2024, 5, 1), stopped_on=date(2024, 11, 1)),
+                TreatmentFacts("zoledronic_acid", date(2024, 11, 1)),
+            ),
+        ),
         {"BONE_AGENT_INDICATED": "info", "ON_BONE_AGENT": "info"},
         patient={"ON_BONE_AGENT": ("zoledronic acid",)},
     ),
     "a lab of 40 nmol/L": Case(
-        facts(dxa_results=(DxaFacts(RECENT, **FULL),), vitamin_d_ng_ml=40 / t.VITAMIN_D_NMOL_PER_NG,
-              vitamin_d_unit="nmol/L"),
+        facts(
+            dxa_results=(DxaFacts(RECENT, **FULL),),
+            vitamin_d_ng_ml=40 / t.VITAMIN_D_NMOL_PER_NG,
+            vitamin_d_unit="nmol/L",
+        ),
         {"VITAMIN_D_DEFICIENT": "warning"},
         patient={"VITAMIN_D_DEFICIENT": ("40 nmol/L, which is 16 ng/mL", "800 to 1000 IU a day in your plan")},
         clinician={"VITAMIN_D_DEFICIENT": ("40 nmol/L, which is 16 ng/mL", "below 20 ng/mL (50 nmol/L)")},
     ),
     "a lab of 60 nmol/L": Case(
-        facts(dxa_results=(DxaFacts(RECENT, **FULL),), vitamin_d_ng_ml=60 / t.VITAMIN_D_NMOL_PER_NG,
-              vitamin_d_unit="nmol/L"),
+        facts(
+            dxa_results=(DxaFacts(RECENT, **FULL),),
+            vitamin_d_ng_ml=60 / t.VITAMIN_D_NMOL_PER_NG,
+            vitamin_d_unit="nmol/L",
+        ),
         {},
     ),
     "a low lab more than 2 years old": Case(
@@ -148,22 +183,33 @@ CASES = {
         clinician={"VITAMIN_D_OLD": ("not current", "below 20 ng/mL then")},
     ),
     "an old FRAX over threshold": Case(
-        facts(dxa_results=(DxaFacts(date(2022, 6, 1), **FULL, frax_major_pct=21, frax_with_bmd=False),
-                           DxaFacts(RECENT, **FULL))),
+        facts(
+            dxa_results=(
+                DxaFacts(date(2022, 6, 1), **FULL, frax_major_pct=21, frax_with_bmd=False),
+                DxaFacts(RECENT, **FULL),
+            )
+        ),
         NOT_STARTED,
-        clinician={"BONE_AGENT_INDICATED": ("FRAX major osteoporotic 21 % (2022-06-01, older than 2 years, "
-                                            "without BMD)",)},
+        clinician={
+            "BONE_AGENT_INDICATED": ("FRAX major osteoporotic 21 % (2022-06-01, older than 2 years, without BMD)",)
+        },
     ),
     "exemestane stopped two years ago": Case(
-        facts(dxa_results=(DxaFacts(date(2021, 1, 1), **FULL),), exemestane_started_on=date(2018, 1, 1),
-              exemestane_stopped_on=date(2023, 1, 15)),
+        facts(
+            dxa_results=(DxaFacts(date(2021, 1, 1), **FULL),),
+            exemestane_started_on=date(2018, 1, 1),
+            exemestane_stopped_on=date(2023, 1, 15),
+        ),
         {},
         next_dxa_due=None,
     ),
     "exemestane stopped two years ago, still on a bone agent": Case(
-        facts(dxa_results=(DxaFacts(date(2021, 1, 1), **FULL),), exemestane_started_on=date(2018, 1, 1),
-              exemestane_stopped_on=date(2023, 1, 15),
-              treatments=(TreatmentFacts("alendronate", date(2021, 2, 1)),)),
+        facts(
+            dxa_results=(DxaFacts(date(2021, 1, 1), **FULL),),
+            exemestane_started_on=date(2018, 1, 1),
+            exemestane_stopped_on=date(2023, 1, 15),
+            treatments=(TreatmentFacts("alendronate", date(2021, 2, 1)),),
+        ),
         {"DXA_OVERDUE": "warning", "ON_BONE_AGENT": "info"},
         patient={"ON_BONE_AGENT": ("alendronate (a bone medicine taken by mouth)",)},
         next_dxa_due=date(2023, 1, 1),
@@ -183,8 +229,11 @@ CASES = {
 }
 
 # What a patient must never read while an indication stands (the first round's NEAR_THRESHOLD said so).
-NOT_NEEDED = re.compile(r"not (usually |yet )?(needed|necessary|required)|not at the point|(don't|do not) need (a |any )?"
-                        r"(bone )?medicine", re.IGNORECASE)
+NOT_NEEDED = re.compile(
+    r"not (usually |yet )?(needed|necessary|required)|not at the point|(don't|do not) need (a |any )?"
+    r"(bone )?medicine",
+    re.IGNORECASE,
+)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -215,9 +264,15 @@ def test_near_threshold_never_appears_beside_an_indication():
         assert not {"NEAR_THRESHOLD", "BONE_AGENT_INDICATED"} <= codes
 
 
-@pytest.mark.parametrize(("days", "expected"), [
-    (181, None), (182, "DENOSUMAB_DOSE_DUE"), (209, "DENOSUMAB_DOSE_DUE"), (210, "DENOSUMAB_DOSE_LATE"),
-])
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (181, None),
+        (182, "DENOSUMAB_DOSE_DUE"),
+        (209, "DENOSUMAB_DOSE_DUE"),
+        (210, "DENOSUMAB_DOSE_LATE"),
+    ],
+)
 def test_denosumab_dose_boundaries(days, expected):
     from datetime import timedelta
 
@@ -227,9 +282,12 @@ def test_denosumab_dose_boundaries(days, expected):
 
 
 def test_a_stated_dose_interval_moves_the_due_date():
-    f = facts(dxa_results=OSTEOPOROSIS,
-              treatments=(TreatmentFacts("denosumab", date(2023, 2, 1), last_dose_on=date(2024, 9, 1),
-                                         dose_interval_days=120),))
+    f = facts(
+        dxa_results=OSTEOPOROSIS,
+        treatments=(
+            TreatmentFacts("denosumab", date(2023, 2, 1), last_dose_on=date(2024, 9, 1), dose_interval_days=120),
+        ),
+    )
     assert "DENOSUMAB_DOSE_DUE" in {fl.code for fl in assess(f, "clinician").flags}
 
 
@@ -248,12 +306,27 @@ def test_monitoring_ends_on_the_exemestane_stop_date(stopped_on, monitored):
 
 
 def test_messages_quote_the_patients_own_plan():
-    plan = {**t.care_plan_defaults(), "calcium_mg_min": 1100, "vitamin_d_iu_min": 1500, "vitamin_d_iu_max": 6000,
-            "alcohol_drinks_per_week_max": 3, "ceiling_reason": "repletion for deficiency"}
+    plan = {
+        **t.care_plan_defaults(),
+        "calcium_mg_min": 1100,
+        "vitamin_d_iu_min": 1500,
+        "vitamin_d_iu_max": 6000,
+        "alcohol_drinks_per_week_max": 3,
+        "ceiling_reason": "repletion for deficiency",
+    }
     plan["exercise_weekly"]["endurance"] = {"minutes": 90}
-    f = facts(dxa_results=(DxaFacts(RECENT, **FULL),), plan=plan, calcium_days=30, calcium_days_met=10,
-              vitamin_d_days=30, vitamin_d_days_met=10, vitamin_d_days_over_limit=2, alcohol_weeks_over_limit=1,
-              exercise_weeks_below_target={"endurance": 4}, exercise_weeks_counted=4)
+    f = facts(
+        dxa_results=(DxaFacts(RECENT, **FULL),),
+        plan=plan,
+        calcium_days=30,
+        calcium_days_met=10,
+        vitamin_d_days=30,
+        vitamin_d_days_met=10,
+        vitamin_d_days_over_limit=2,
+        alcohol_weeks_over_limit=1,
+        exercise_weeks_below_target={"endurance": 4},
+        exercise_weeks_counted=4,
+    )
     patient = {fl.code: fl.message for fl in assess(f, "patient").flags}
     clinician = {fl.code: fl.message for fl in assess(f, "clinician").flags}
     assert "1100 mg a day" in patient["LOW_CALCIUM_ADHERENCE"]

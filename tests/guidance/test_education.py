@@ -165,9 +165,7 @@ def test_last_reviewed_is_a_date_not_in_the_future():
     today = dt.date.today()
     for name, data in RAW.items():
         reviewed = data["last_reviewed"]
-        assert isinstance(reviewed, dt.date) and not isinstance(
-            reviewed, dt.datetime
-        ), name
+        assert isinstance(reviewed, dt.date) and not isinstance(reviewed, dt.datetime), name
         assert reviewed <= today, name
     for audience in AUDIENCES:
         for t in catalogue(audience):
@@ -194,8 +192,10 @@ def test_tags_are_known_and_cover_recommendation_needs():
         assert needed in used
 
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-         "seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
@@ -246,9 +246,7 @@ def test_denosumab_sections_also_mention_stopping():
             for s in t.sections:
                 body = s.body.lower()
                 if "denosumab" in body:
-                    assert re.search(r"\bstop", body), (
-                        f"{t.slug}/{audience}: {s.heading}"
-                    )
+                    assert re.search(r"\bstop", body), f"{t.slug}/{audience}: {s.heading}"
 
 
 # The facts each topic must carry in both audiences (numbers from the guidance and GUIDANCE-RULES.md).
@@ -322,14 +320,38 @@ def test_topics_are_frozen_and_cached():
 
 # The safety content of the second round, per audience: (slug, audience) -> phrases it must carry.
 SAFETY_FACTS = {
-    ("fracture-risk", "patient"): ["about 7 on exemestane", "about 5 in 100", "not made for women who have had cancer",
-                                   "US version", "scan result went into it"],
-    ("fracture-risk", "clinician"): ["not validated in cancer survivors", "US adaptation", "frax_with_bmd",
-                                     "7.1 %", "5.4 %"],
-    ("starting-a-bone-medicine", "patient"): ["dentist", "kidneys", "plain water", "30 minutes", "calcium at another time",
-                                              "thigh or groin", "never stop"],
-    ("starting-a-bone-medicine", "clinician"): ["osteonecrosis of the jaw", "eGFR", "35 mL/min", "hypocalcaemia",
-                                                "upright", "both femurs", "follow-on agent"],
+    ("fracture-risk", "patient"): [
+        "about 7 on exemestane",
+        "about 5 in 100",
+        "not made for women who have had cancer",
+        "US version",
+        "scan result went into it",
+    ],
+    ("fracture-risk", "clinician"): [
+        "not validated in cancer survivors",
+        "US adaptation",
+        "frax_with_bmd",
+        "7.1 %",
+        "5.4 %",
+    ],
+    ("starting-a-bone-medicine", "patient"): [
+        "dentist",
+        "kidneys",
+        "plain water",
+        "30 minutes",
+        "calcium at another time",
+        "thigh or groin",
+        "never stop",
+    ],
+    ("starting-a-bone-medicine", "clinician"): [
+        "osteonecrosis of the jaw",
+        "eGFR",
+        "35 mL/min",
+        "hypocalcaemia",
+        "upright",
+        "both femurs",
+        "follow-on agent",
+    ],
     ("when-bones-are-very-fragile", "patient"): ["past menopause", "not a treatment for breast cancer"],
     ("when-bones-are-very-fragile", "clinician"): ["premenopausal", "does not treat breast cancer", "risk-reduction"],
     ("smoking-and-alcohol", "patient"): ["US standard drink", "UK", "units"],

@@ -66,8 +66,9 @@ def test_patients_may_not_write_and_strangers_see_nothing(auth, care):
     patient, clinician = care
     course = clinician.post(url(patient), json=DENOSUMAB).json
     assert_problem(patient.post("/api/v1/patients/me/treatments", json=DENOSUMAB), 403, "forbidden")
-    assert_problem(patient.patch(f"/api/v1/patients/me/treatments/{course['id']}", json={"note": "x"}),
-                   403, "forbidden")
+    assert_problem(
+        patient.patch(f"/api/v1/patients/me/treatments/{course['id']}", json={"note": "x"}), 403, "forbidden"
+    )
     stranger = auth.as_clinician()
     assert_problem(stranger.get(url(patient)), 404, "not-found")
     assert_problem(stranger.patch(url(patient, f"treatments/{course['id']}"), json={"note": "x"}), 404, "not-found")
@@ -103,24 +104,29 @@ def test_the_clinicians_reads_and_changes_are_in_her_access_log(care, clock):
     clinician.patch(url(patient, f"treatments/{course['id']}"), json={"last_dose_on": "2026-03-07"})
     log = patient.get("/api/v1/patients/me/access-log").json["items"]
     assert [(e["action"], e["resource"], e["resource_id"]) for e in log] == [
-        ("update", "treatments", course["id"]), ("read", "treatments", None), ("create", "treatments", None),
+        ("update", "treatments", course["id"]),
+        ("read", "treatments", None),
+        ("create", "treatments", None),
     ]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({**DENOSUMAB, "agent": "tamoxifen"}, "agent"),
-    ({"started_on": "2026-01-01"}, "agent"),
-    ({"agent": "denosumab"}, "started_on"),
-    ({**DENOSUMAB, "started_on": "2026-03-09"}, "started_on"),  # after her today
-    ({**DENOSUMAB, "stopped_on": "2025-02-28"}, "stopped_on"),  # before the start
-    ({**DENOSUMAB, "last_dose_on": "2025-02-28"}, "last_dose_on"),  # before the start
-    ({**DENOSUMAB, "stopped_on": "2025-08-01"}, "last_dose_on"),  # after the stop
-    ({**DENOSUMAB, "last_dose_on": "2026-03-09"}, "last_dose_on"),  # after her today
-    ({**DENOSUMAB, "dose_interval_days": 0}, "dose_interval_days"),
-    ({**DENOSUMAB, "dose_interval_days": 3651}, "dose_interval_days"),
-    ({**DENOSUMAB, "note": "x" * 1001}, "note"),
-    ({**DENOSUMAB, "dose_mg": 60}, "dose_mg"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**DENOSUMAB, "agent": "tamoxifen"}, "agent"),
+        ({"started_on": "2026-01-01"}, "agent"),
+        ({"agent": "denosumab"}, "started_on"),
+        ({**DENOSUMAB, "started_on": "2026-03-09"}, "started_on"),  # after her today
+        ({**DENOSUMAB, "stopped_on": "2025-02-28"}, "stopped_on"),  # before the start
+        ({**DENOSUMAB, "last_dose_on": "2025-02-28"}, "last_dose_on"),  # before the start
+        ({**DENOSUMAB, "stopped_on": "2025-08-01"}, "last_dose_on"),  # after the stop
+        ({**DENOSUMAB, "last_dose_on": "2026-03-09"}, "last_dose_on"),  # after her today
+        ({**DENOSUMAB, "dose_interval_days": 0}, "dose_interval_days"),
+        ({**DENOSUMAB, "dose_interval_days": 3651}, "dose_interval_days"),
+        ({**DENOSUMAB, "note": "x" * 1001}, "note"),
+        ({**DENOSUMAB, "dose_mg": 60}, "dose_mg"),
+    ],
+)
 def test_invalid_treatments_are_422(care, body, field):
     patient, clinician = care
     assert_problem(clinician.post(url(patient), json=body), 422, "validation-error", field)
@@ -128,8 +134,14 @@ def test_invalid_treatments_are_422(care, body, field):
 
 def test_the_boundaries_are_accepted(care):
     patient, clinician = care
-    edge = {"agent": "other", "started_on": "2026-03-08", "stopped_on": "2026-03-08", "last_dose_on": "2026-03-08",
-            "dose_interval_days": 3650, "note": "x" * 1000}
+    edge = {
+        "agent": "other",
+        "started_on": "2026-03-08",
+        "stopped_on": "2026-03-08",
+        "last_dose_on": "2026-03-08",
+        "dose_interval_days": 3650,
+        "note": "x" * 1000,
+    }
     assert clinician.post(url(patient), json=edge).status_code == 201
     assert clinician.post(url(patient), json={**DENOSUMAB, "dose_interval_days": 1}).status_code == 201
 
