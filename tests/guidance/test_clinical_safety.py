@@ -3,13 +3,14 @@ both audiences read, and never a patient message that says medicine is not neede
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from bonecare.guidance import rules
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, Facts, TreatmentFacts, assess
+from tests.guidance.test_education import MAX_PATIENT_GRADE, reading_grade
 
 TODAY = date(2025, 1, 15)
 RECENT = date(2024, 6, 1)
@@ -274,8 +275,6 @@ def test_near_threshold_never_appears_beside_an_indication():
     ],
 )
 def test_denosumab_dose_boundaries(days, expected):
-    from datetime import timedelta
-
     f = facts(dxa_results=OSTEOPOROSIS, treatments=denosumab(TODAY - timedelta(days=days)))
     codes = {fl.code for fl in assess(f, "clinician").flags} & {"DENOSUMAB_DOSE_DUE", "DENOSUMAB_DOSE_LATE"}
     assert codes == ({expected} if expected else set())
@@ -343,3 +342,9 @@ def test_messages_quote_the_patients_own_plan():
 def test_a_baseline_may_be_up_to_12_months_before_the_exemestane_start(performed_on, counts):
     f = facts(dxa_results=(DxaFacts(performed_on, **FULL),), exemestane_started_on=date(2024, 3, 1))
     assert ("BASELINE_DXA_MISSING" in {fl.code for fl in assess(f, "patient").flags}) is not counts
+
+
+def test_every_patient_message_of_these_cases_reads_at_grade_8_or_lower():
+    for name, case in CASES.items():
+        for flag in assess(case.facts, "patient").flags:
+            assert reading_grade(flag.message) <= MAX_PATIENT_GRADE, (name, flag.code)
