@@ -120,7 +120,7 @@ _TABLE: tuple[tuple[str, _Wording], ...] = (
         _Wording(
             "BASELINE_DXA_MISSING",
             "urgent",
-            ("guidance", "asco-2019"),
+            ("guidance", "asco-2019", "project"),
             "baseline assessment",
             "We have no bone density scan on record for you{since_start_plain}. Exemestane can thin your "
             "bones, so a scan is needed at the start of treatment. Please ask your care team to book one "
@@ -215,7 +215,7 @@ _TABLE: tuple[tuple[str, _Wording], ...] = (
         _Wording(
             "BONE_AGENT_INDICATED",
             "urgent",
-            ("guidance", "asco-2019", "bhof-2022"),
+            ("guidance", "asco-2019", "bhof-2022", "project"),
             "",
             "Your bone tests show that your bones are weak enough that a medicine to protect them "
             "is recommended. Calcium, vitamin D and exercise still matter, but alone they are not "
@@ -232,7 +232,7 @@ _TABLE: tuple[tuple[str, _Wording], ...] = (
         _Wording(
             "BONE_AGENT_INDICATED",
             "info",
-            ("guidance", "asco-2019", "bhof-2022"),
+            ("guidance", "asco-2019", "bhof-2022", "project"),
             "",
             "Your bone tests show that your bones need a medicine to protect them, and you take one. "
             "Keep taking it. A better scan means it is working, not that you can stop.",
