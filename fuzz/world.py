@@ -87,7 +87,12 @@ def body_for(path: str, world: "World") -> dict:
         f"{PATIENT}/devices": {"platform": "fcm", "token": f"fcm-{uuid.uuid4().hex}"},
         f"{PATIENT}/dxa/results": {"performed_on": (today - timedelta(days=30)).isoformat(), "lumbar_spine_t": -1.8},
         f"{PATIENT}/dxa/appointments": {"scheduled_for": (today + timedelta(days=400)).isoformat()},
-        f"{PATIENT}/labs": {"measured_on": today.isoformat(), "vitamin_d_25oh_ng_ml": 28},
+        f"{PATIENT}/labs": {"measured_on": today.isoformat(), "value": 70, "unit": "nmol/L"},
+        f"{PATIENT}/treatments": {
+            "agent": "denosumab",
+            "started_on": (today - timedelta(days=90)).isoformat(),
+            "last_dose_on": (today - timedelta(days=90)).isoformat(),
+        },
     }
     return bodies[path]
 
@@ -101,6 +106,7 @@ SEEDS = [
     (f"{PATIENT}/dxa/results", "clinician"),
     (f"{PATIENT}/dxa/appointments", "clinician"),
     (f"{PATIENT}/labs", "clinician"),
+    (f"{PATIENT}/treatments", "clinician"),
 ]
 
 

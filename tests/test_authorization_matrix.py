@@ -107,6 +107,9 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{P}/access-log"): row(PATIENT_ONLY),
     ("GET", f"{A}/clinician/patients"): row(CLINICIANS),
     ("POST", f"{P}/labs"): row(CLINICIAN_WRITES, body=_create(f"{P}/labs")),
+    ("GET", f"{P}/treatments"): row(SHARED),
+    ("POST", f"{P}/treatments"): row(CLINICIAN_WRITES, body=_create(f"{P}/treatments")),
+    ("PATCH", f"{P}/treatments/{{treatment_id}}"): row(CLINICIAN_WRITES, body={"note": "tolerating well"}),
 }
 
 

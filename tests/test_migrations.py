@@ -26,3 +26,57 @@ def test_database_is_at_head(app, ctx):
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     assert set(current) == set(_script(app).get_heads())
+
+
+def test_the_clinical_records_revision_keeps_existing_labs_and_plans(tmp_path):
+    """Records stored before revision 0002 survive it: labs gain their unit, plans and results their new fields."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from bonecare import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+            "SECRET_KEY": "k" * 40,
+            "JWT_SECRET_KEY": "k" * 40,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, display_name, timezone, created_at) "
+                    "VALUES ('0000000000000000000000000000000a', 'p@example.org', 'h', 'patient', 'P', "
+                    "'UTC', '2026-01-01 00:00:00.000000')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO vitamin_d_labs (id, patient_id, measured_on, vitamin_d_25oh_ng_ml, "
+                    "created_at) VALUES ('0000000000000000000000000000000b', "
+                    "'0000000000000000000000000000000a', '2026-01-02', 18.5, '2026-01-02 00:00:00.000000')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO care_plans (patient_id, calcium_mg_min, calcium_mg_max, vitamin_d_iu_min, "
+                    "vitamin_d_iu_max, exercise_weekly, alcohol_drinks_per_week_max, updated_at) VALUES "
+                    "('0000000000000000000000000000000a', 1000, 1200, 800, 1000, '{}', 7, "
+                    "'2026-01-02 00:00:00.000000')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            lab = conn.execute(text("SELECT value, unit, vitamin_d_25oh_ng_ml FROM vitamin_d_labs")).one()
+            plan = conn.execute(
+                text("SELECT calcium_mg_max, exemestane_started_on, ceiling_reason FROM care_plans")
+            ).one()
+        assert tuple(lab) == (18.5, "ng/mL", 18.5)
+        assert tuple(plan) == (1200, None, None)
+        downgrade(revision="0001")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT vitamin_d_25oh_ng_ml FROM vitamin_d_labs")).scalar_one() == 18.5
+        db.engine.dispose()

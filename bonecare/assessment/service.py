@@ -10,8 +10,9 @@ from bonecare.adherence.service import last_days, summaries
 from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import DxaFacts, Facts, assess
+from bonecare.guidance.rules import DxaFacts, Facts, TreatmentFacts, assess
 from bonecare.logbook import local_today
+from bonecare.treatments.models import Treatment
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,12 @@ class PatientState:
 
 
 _DXA_COLUMNS = tuple(getattr(DxaResult, f.name) for f in fields(DxaFacts))
+_TREATMENT_COLUMNS = tuple(getattr(Treatment, f.name) for f in fields(TreatmentFacts))
 
 
 def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int], int]:
     """kind -> how many of the last complete weeks fell short, and how many weeks were counted."""
-    weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS:]
+    weeks = [w for w in summary["exercise"]["weeks"] if w["complete"]][-t.EXERCISE_WINDOW_WEEKS :]
     below = dict.fromkeys(weekly_targets, 0)
     for week in weeks:
         for kind, met in week["kinds_met"].items():
@@ -37,14 +39,20 @@ def _exercise_below(summary: dict, weekly_targets: dict) -> tuple[dict[str, int]
     return below, len(weeks)
 
 
-def _facts(patient, today: date, summary: dict, plan: dict, results, vitamin_d, appointment) -> Facts:
+def _facts(patient, today: date, summary: dict, plan: dict, results, treatments, lab, appointment) -> Facts:
     below, counted = _exercise_below(summary, plan["exercise_weekly"])
     return Facts(
         today=today,
         dxa_results=tuple(results),
-        vitamin_d_ng_ml=vitamin_d,
+        vitamin_d_ng_ml=lab.vitamin_d_25oh_ng_ml if lab else None,
+        vitamin_d_unit=lab.unit if lab else "ng/mL",
+        vitamin_d_measured_on=lab.measured_on if lab else None,
         next_dxa_appointment=appointment.scheduled_for if appointment else None,
         smoking_status=patient.smoking_status,
+        treatments=tuple(treatments),
+        exemestane_started_on=plan["exemestane_started_on"],
+        exemestane_stopped_on=plan["exemestane_stopped_on"],
+        plan=plan,
         calcium_days=summary["calcium"]["days"],
         calcium_days_met=summary["calcium"]["days_met"],
         calcium_days_over_limit=summary["calcium"]["days_over_upper_limit"],
@@ -71,17 +79,32 @@ def gather(session, patients, now: datetime) -> dict:
     results: dict = {}
     for row in session.execute(select(DxaResult.patient_id, *_DXA_COLUMNS).where(DxaResult.patient_id.in_(ids))):
         results.setdefault(row.patient_id, []).append(DxaFacts(*row[1:]))
-    newest_first = func.row_number().over(
-        partition_by=VitaminDLab.patient_id,
-        order_by=(VitaminDLab.measured_on.desc(), VitaminDLab.created_at.desc()),
-    ).label("n")
+    treatments: dict = {}
+    for row in session.execute(select(Treatment.patient_id, *_TREATMENT_COLUMNS).where(Treatment.patient_id.in_(ids))):
+        treatments.setdefault(row.patient_id, []).append(TreatmentFacts(*row[1:]))
+    newest_first = (
+        func.row_number()
+        .over(
+            partition_by=VitaminDLab.patient_id,
+            order_by=(VitaminDLab.measured_on.desc(), VitaminDLab.created_at.desc()),
+        )
+        .label("n")
+    )
     labs = (
-        select(VitaminDLab.patient_id, VitaminDLab.vitamin_d_25oh_ng_ml, newest_first)
+        select(
+            VitaminDLab.patient_id,
+            VitaminDLab.vitamin_d_25oh_ng_ml,
+            VitaminDLab.unit,
+            VitaminDLab.measured_on,
+            newest_first,
+        )
         .where(VitaminDLab.patient_id.in_(ids))
         .subquery()
     )
-    latest = select(labs.c.patient_id, labs.c.vitamin_d_25oh_ng_ml).where(labs.c.n == 1)
-    latest_lab = dict(session.execute(latest).all())
+    latest = select(labs.c.patient_id, labs.c.vitamin_d_25oh_ng_ml, labs.c.unit, labs.c.measured_on).where(
+        labs.c.n == 1
+    )
+    latest_lab = {row.patient_id: row for row in session.execute(latest)}
     todays = {p.id: local_today(p.timezone, now) for p in patients}
     upcoming: dict = {}
     appointments = select(
@@ -96,8 +119,16 @@ def gather(session, patients, now: datetime) -> dict:
             upcoming[appt.patient_id] = appt  # the last one written is the earliest
     return {
         p.id: PatientState(
-            facts=_facts(p, todays[p.id], recent[p.id], plans[p.id], results.get(p.id, ()),
-                         latest_lab.get(p.id), upcoming.get(p.id)),
+            facts=_facts(
+                p,
+                todays[p.id],
+                recent[p.id],
+                plans[p.id],
+                results.get(p.id, ()),
+                treatments.get(p.id, ()),
+                latest_lab.get(p.id),
+                upcoming.get(p.id),
+            ),
             adherence=recent[p.id],
             next_appointment=upcoming.get(p.id),
             plan=plans[p.id],

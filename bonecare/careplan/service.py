@@ -9,15 +9,19 @@ from bonecare.careplan.models import CarePlan
 from bonecare.guidance.targets import care_plan_defaults
 
 _FIELDS = tuple(care_plan_defaults())
+# Not targets: they do not make a plan differ from the guidance's defaults.
+_OTHER = ("ceiling_reason", "exemestane_started_on", "exemestane_stopped_on")
+_NO_OTHER = dict.fromkeys(_OTHER)
 
 
 def targets_for(session, patient_id) -> dict:
     """The patient's targets: what a clinician set, else the guidance defaults."""
     plan = session.get(CarePlan, patient_id)
     if plan is None:
-        return {**care_plan_defaults(), "is_default": True, "updated_at": None}
+        return {**care_plan_defaults(), **_NO_OTHER, "is_default": True, "updated_at": None}
     values = {f: getattr(plan, f) for f in _FIELDS}
-    return {**values, "is_default": values == care_plan_defaults(), "updated_at": plan.updated_at}
+    other = {f: getattr(plan, f) for f in _OTHER}
+    return {**values, **other, "is_default": values == care_plan_defaults(), "updated_at": plan.updated_at}
 
 
 def get(session, caller, pid, now: datetime) -> dict:
@@ -30,7 +34,7 @@ def put(session, caller, pid, data: dict, now: datetime) -> dict:
     """Replace the care plan (a clinician on the care team)."""
     access = open_record(session, caller, pid, resource="care_plan", action="update", writers=("clinician",), now=now)
     plan = session.get(CarePlan, access.patient.id) or CarePlan(patient_id=access.patient.id)
-    for field in _FIELDS:
+    for field in (*_FIELDS, *_OTHER):
         setattr(plan, field, data[field])
     plan.updated_at, plan.updated_by = now, access.caller.id
     session.add(plan)
@@ -41,5 +45,8 @@ def put(session, caller, pid, data: dict, now: datetime) -> dict:
 def targets_for_many(session, patient_ids) -> dict:
     """patient id -> targets, for many patients in one query."""
     plans = {p.patient_id: p for p in session.scalars(select(CarePlan).where(CarePlan.patient_id.in_(patient_ids)))}
-    defaults = care_plan_defaults()  # shared by every patient without a plan: read, never changed
-    return {pid: {f: getattr(plans[pid], f) for f in _FIELDS} if pid in plans else defaults for pid in patient_ids}
+    defaults = {**care_plan_defaults(), **_NO_OTHER}  # shared by every patient without a plan: read, never changed
+    return {
+        pid: {f: getattr(plans[pid], f) for f in (*_FIELDS, *_OTHER)} if pid in plans else defaults
+        for pid in patient_ids
+    }

@@ -17,7 +17,9 @@ cli = AppGroup("demo", help="Demo data.")
 def seed_command(patients, days, rng_seed):
     """Add a demo clinician's clinic: patients across time zones, logs, DXA results and labs for every flag."""
     counts = seed(db.session, patients=patients, days=days, now=now(), rng_seed=rng_seed)
-    click.echo(f"seeded {counts.patients} patients, {counts.intake} intake entries, {counts.exercise} exercise "
-               f"sessions, {counts.habits} habit days, {counts.dxa_results} DXA results, {counts.labs} labs, "
-               f"{counts.appointments} appointments")
+    click.echo(
+        f"seeded {counts.patients} patients, {counts.intake} intake entries, {counts.exercise} exercise "
+        f"sessions, {counts.habits} habit days, {counts.dxa_results} DXA results, {counts.labs} labs, "
+        f"{counts.appointments} appointments, {counts.treatments} treatments"
+    )
     click.echo(f"sign in as the clinician: {CLINICIAN_EMAIL} / {PASSWORD} (each patient's password is the same)")

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bonecare.dbtypes import UTCDateTime, new_id
@@ -43,12 +43,14 @@ class DxaResult(db.Model):
     frax_major_pct: Mapped[float | None] = mapped_column(Float)
     frax_hip_pct: Mapped[float | None] = mapped_column(Float)
     vertebral_fractures: Mapped[int | None] = mapped_column(Integer)
+    frax_with_bmd: Mapped[bool | None] = mapped_column(Boolean)
+    hip_fracture: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class VitaminDLab(db.Model):
-    """A 25-OH vitamin D level (ng/mL)."""
+    """A 25-OH vitamin D level as the laboratory reported it (value, unit), and in ng/mL for the rules."""
 
     __tablename__ = "vitamin_d_labs"
     __table_args__ = (Index("ix_vitamin_d_labs_patient_day", "patient_id", "measured_on"),)
@@ -56,6 +58,8 @@ class VitaminDLab(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     measured_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(8))  # "ng/mL" or "nmol/L"
     vitamin_d_25oh_ng_ml: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

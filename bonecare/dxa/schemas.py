@@ -3,11 +3,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from bonecare.guidance import targets as t
 from bonecare.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict
 
 T_SCORE_RANGE = validate.Range(-7, 5)
 PERCENT_RANGE = validate.Range(0, 100)
-VITAMIN_D_NG_ML_RANGE = validate.Range(0, 250)
+VITAMIN_D_NG_ML_MAX = 250
+#: unit -> the highest plausible level in it (250 ng/mL)
+VITAMIN_D_MAX = {"ng/mL": VITAMIN_D_NG_ML_MAX, "nmol/L": t.nmol_l(VITAMIN_D_NG_ML_MAX)}
 VERTEBRAE = 17  # thoracic and lumbar: the most vertebral fractures a spine can have
 
 
@@ -27,7 +30,9 @@ class AppointmentIn(Strict):
     location = _text(200)
     note = _text(1000)
     override_reason = ma.fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
         metadata={"description": "why a scan less than 12 months after the last one is needed"},
     )
 
@@ -52,13 +57,23 @@ class AppointmentOut(ma.Schema):
 
 
 def _t_score(site: str):
-    return ma.fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=T_SCORE_RANGE,
-                           metadata={"description": f"{site} T-score (-7 to +5)"})
+    return ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=T_SCORE_RANGE,
+        metadata={"description": f"{site} T-score (-7 to +5)"},
+    )
 
 
 def _percent(what: str):
-    return ma.fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=PERCENT_RANGE,
-                           metadata={"description": f"10-year {what} fracture probability, % (FRAX)"})
+    return ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=PERCENT_RANGE,
+        metadata={"description": f"10-year {what} fracture probability, % (FRAX)"},
+    )
 
 
 class ResultIn(Strict):
@@ -69,8 +84,17 @@ class ResultIn(Strict):
     femoral_neck_t = _t_score("femoral neck")
     frax_major_pct = _percent("major osteoporotic")
     frax_hip_pct = _percent("hip")
-    vertebral_fractures = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
-                                            validate=validate.Range(0, VERTEBRAE))
+    vertebral_fractures = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, VERTEBRAE)
+    )
+    frax_with_bmd = ma.fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "whether FRAX was calculated with the femoral-neck BMD"},
+    )
+    hip_fracture = ma.fields.Boolean(
+        load_default=None, allow_none=True, metadata={"description": "a fragility hip fracture on record"}
+    )
 
     @ma.validates_schema
     def _a_t_score(self, data, **kwargs):
@@ -87,20 +111,66 @@ class ResultOut(ma.Schema):
     frax_major_pct = ma.fields.Float(allow_none=True)
     frax_hip_pct = ma.fields.Float(allow_none=True)
     vertebral_fractures = ma.fields.Integer(allow_none=True)
+    frax_with_bmd = ma.fields.Boolean(allow_none=True)
+    hip_fracture = ma.fields.Boolean(allow_none=True)
     created_at = AwareDateTime()
     created_by = ma.fields.UUID(allow_none=True)
 
 
 class LabIn(Strict):
+    """A level as the laboratory reported it ({value, unit}), or in ng/mL by the older field."""
+
     id = ClientId()
     measured_on = Date(required=True)
-    vitamin_d_25oh_ng_ml = ma.fields.Float(required=True, allow_nan=False, validate=VITAMIN_D_NG_ML_RANGE,
-                                           metadata={"description": "serum 25-OH vitamin D, ng/mL"})
+    value = ma.fields.Float(
+        load_default=None,
+        allow_nan=False,
+        validate=validate.Range(0, VITAMIN_D_MAX["nmol/L"]),
+        metadata={"description": "serum 25-OH vitamin D in `unit` (at most 250 ng/mL)"},
+    )
+    unit = ma.fields.String(load_default=None, validate=validate.OneOf(list(VITAMIN_D_MAX)))
+    vitamin_d_25oh_ng_ml = ma.fields.Float(
+        load_default=None,
+        allow_nan=False,
+        validate=validate.Range(0, VITAMIN_D_NG_ML_MAX),
+        metadata={"description": "the older form: serum 25-OH vitamin D in ng/mL, instead of value and unit"},
+    )
+
+    @ma.validates_schema
+    def _one_form(self, data, **kwargs):
+        value, unit = data.get("value"), data.get("unit")
+        if data.get("vitamin_d_25oh_ng_ml") is not None:
+            given = [f for f in ("value", "unit") if data.get(f) is not None]
+            if given:
+                raise ma.ValidationError(
+                    {f: ["Give value and unit, or vitamin_d_25oh_ng_ml, not both."] for f in given}
+                )
+            return
+        if value is None and unit is None:
+            message = ["Give value and unit (or the older vitamin_d_25oh_ng_ml)."]
+            raise ma.ValidationError({"value": message, "vitamin_d_25oh_ng_ml": message})
+        if value is None or unit is None:
+            raise ma.ValidationError("Give both value and unit.", "unit" if unit is None else "value")
+        if value > VITAMIN_D_MAX[unit]:
+            raise ma.ValidationError(f"Must be at most {VITAMIN_D_MAX[unit]:g} {unit}.", "value")
+
+    @ma.post_load
+    def _in_both_units(self, data, **kwargs):
+        if data.get("vitamin_d_25oh_ng_ml") is not None:
+            data["value"], data["unit"] = data["vitamin_d_25oh_ng_ml"], "ng/mL"
+        data["vitamin_d_25oh_ng_ml"] = round(t.ng_ml(data["value"], data["unit"]), 2)
+        return data
 
 
 class LabOut(ma.Schema):
     id = ma.fields.UUID()
     measured_on = Date()
+    value = ma.fields.Float(metadata={"description": "as the laboratory reported it, in `unit`"})
+    unit = ma.fields.String(metadata={"enum": list(VITAMIN_D_MAX)})
     vitamin_d_25oh_ng_ml = ma.fields.Float()
+    vitamin_d_25oh_nmol_l = ma.fields.Method("_nmol_l", metadata={"type": "number"})
     created_at = AwareDateTime()
     created_by = ma.fields.UUID(allow_none=True)
+
+    def _nmol_l(self, lab) -> float:
+        return lab.value if lab.unit == "nmol/L" else t.nmol_l(lab.vitamin_d_25oh_ng_ml)

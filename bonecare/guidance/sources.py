@@ -71,10 +71,60 @@ _ALL = [
         "review and position statement by ECTS. Bone 2017;105:11-17.",
     ),
     Source(
+        "bhof-2022",
+        "BHOF 2022",
+        "LeBoff MS et al. The clinician's guide to prevention and treatment of osteoporosis "
+        "(Bone Health and Osteoporosis Foundation). Osteoporos Int 2022;33:2049-2102.",
+    ),
+    Source(
+        "aaoms-2022",
+        "AAOMS 2022",
+        "Ruggiero SL et al. American Association of Oral and Maxillofacial Surgeons' position paper "
+        "on medication-related osteonecrosis of the jaws, 2022 update. J Oral Maxillofac Surg "
+        "2022;80:920-943.",
+    ),
+    Source(
+        "asbmr-2014-aff",
+        "ASBMR 2014 atypical femoral fractures",
+        "Shane E et al. Atypical subtrochanteric and diaphyseal femoral fractures: second report of "
+        "a task force of the ASBMR. J Bone Miner Res 2014;29:1-23.",
+    ),
+    Source(
+        "fda-labels",
+        "US prescribing information",
+        "US FDA prescribing information for alendronate (Fosamax), risedronate (Actonel), "
+        "zoledronic acid (Reclast), denosumab (Prolia) and raloxifene (Evista).",
+    ),
+    Source(
+        "powles-1996",
+        "Powles 1996",
+        "Powles TJ et al. Effect of tamoxifen on bone mineral density measured by dual-energy "
+        "x-ray absorptiometry in healthy premenopausal and postmenopausal women. J Clin Oncol "
+        "1996;14:78-84.",
+    ),
+    Source(
+        "star-2006",
+        "NSABP STAR 2006",
+        "Vogel VG et al. Effects of tamoxifen vs raloxifene on the risk of developing invasive "
+        "breast cancer and other disease outcomes: the NSABP STAR P-2 trial. JAMA "
+        "2006;295:2727-2741.",
+    ),
+    Source(
+        "uk-cmo-2016",
+        "UK CMO 2016",
+        "UK Chief Medical Officers' Low Risk Drinking Guidelines, 2016: a UK unit is 8 g of "
+        "alcohol; no more than 14 units a week.",
+    ),
+    Source(
+        "niaaa",
+        "NIAAA",
+        "US National Institute on Alcohol Abuse and Alcoholism. What is a standard drink? "
+        "A US standard drink holds 14 g of alcohol.",
+    ),
+    Source(
         "project",
         "bonecare project default",
-        "A bonecare default where the guidance names a measure without a number "
-        "(see design/GUIDANCE-RULES.md).",
+        "A bonecare default where the guidance names a measure without a number (see design/GUIDANCE-RULES.md).",
     ),
 ]
 

@@ -48,11 +48,19 @@ T_SCORE_SEVERE = -4.0  # any T-score < this: severe osteoporosis
 FRAX_MAJOR_PCT = 20.0  # 10-year major osteoporotic fracture probability >= this
 FRAX_HIP_PCT = 3.0  # 10-year hip fracture probability >= this
 VERTEBRAL_FRACTURES_SEVERE_ABOVE = 2  # more than this many: severe osteoporosis
+VERTEBRAL_FRACTURES_INDICATION_MIN = 1  # a fragility fracture is osteoporosis: an agent is indicated
+RECORD_OLD_AFTER_YEARS = 2  # a lab or FRAX older than this is shown as old, not as current
+
+# --- Bone-modifying agents ----------------------------------------------------
+DENOSUMAB_DOSE_INTERVAL_DAYS = 182  # 60 mg every 6 months
+DENOSUMAB_LATE_AFTER_DAYS = 28  # a dose more than 4 weeks past due is late (rebound risk)
+ZOLEDRONIC_ACID_DOSE_INTERVAL_DAYS = 365  # 5 mg once a year
 
 # --- DXA monitoring -----------------------------------------------------------
 DXA_INTERVAL_YEARS = 2
 DXA_INTERVAL_NEAR_THRESHOLD_YEARS = 1
 DXA_MIN_INTERVAL_MONTHS = 12  # sooner needs a stated reason
+BASELINE_DXA_WINDOW_MONTHS = 12  # a scan this long before the exemestane start still counts as baseline
 
 # --- Adherence windows --------------------------------------------------------
 ADHERENCE_MIN_PCT = 80  # target met on at least this share of counted days
@@ -106,6 +114,13 @@ SOURCES_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "FRAX_MAJOR_PCT": (_G, ""),
     "FRAX_HIP_PCT": (_G, ""),
     "VERTEBRAL_FRACTURES_SEVERE_ABOVE": (_G, ""),
+    "VERTEBRAL_FRACTURES_INDICATION_MIN": (("project", "guidance", "bhof-2022"), ""),
+    "RECORD_OLD_AFTER_YEARS": (("project", "asco-2019"), ""),
+    "DENOSUMAB_DOSE_INTERVAL_DAYS": (("fda-labels", "ects-2017-denosumab"), ""),
+    "DENOSUMAB_LATE_AFTER_DAYS": (("project", "ects-2017-denosumab"), ""),
+    "ZOLEDRONIC_ACID_DOSE_INTERVAL_DAYS": (("fda-labels",), ""),
+    "BASELINE_DXA_WINDOW_MONTHS": (("project", "guidance"), ""),
+    "DOSE_INTERVAL_DAYS": (("fda-labels",), ""),
     "DXA_INTERVAL_YEARS": (_G, ""),
     "DXA_INTERVAL_NEAR_THRESHOLD_YEARS": (_G, ""),
     "DXA_MIN_INTERVAL_MONTHS": (_G, ""),
@@ -132,6 +147,20 @@ def citation(name: str) -> str:
     """The human-readable citation of a named parameter, e.g. citation("CALCIUM_MG_MIN")."""
     keys, detail = SOURCES_OF[name]
     return cite(*keys, detail=detail)
+
+
+#: agent -> its usual dose interval in days, when the agent has one (a treatment may state its own)
+DOSE_INTERVAL_DAYS = {"denosumab": DENOSUMAB_DOSE_INTERVAL_DAYS, "zoledronic_acid": ZOLEDRONIC_ACID_DOSE_INTERVAL_DAYS}
+
+
+def ng_ml(value: float, unit: str) -> float:
+    """A 25-OH vitamin D level in ng/mL, from a value in "ng/mL" or "nmol/L"."""
+    return value if unit == "ng/mL" else value / VITAMIN_D_NMOL_PER_NG
+
+
+def nmol_l(value_ng_ml: float) -> float:
+    """A 25-OH vitamin D level in nmol/L, from ng/mL (one decimal)."""
+    return round(value_ng_ml * VITAMIN_D_NMOL_PER_NG, 1)
 
 
 def care_plan_defaults() -> dict:

@@ -5,9 +5,16 @@ import pytest
 from tests.problems import assert_problem
 
 DEFAULTS = {
-    "calcium_mg_min": 1000, "calcium_mg_max": 1200, "vitamin_d_iu_min": 800, "vitamin_d_iu_max": 1000,
-    "exercise_weekly": {"balance": {"sessions": 2}, "flexibility": {"sessions": 2}, "endurance": {"minutes": 150},
-                        "resistance": {"sessions": 2}},
+    "calcium_mg_min": 1000,
+    "calcium_mg_max": 1200,
+    "vitamin_d_iu_min": 800,
+    "vitamin_d_iu_max": 1000,
+    "exercise_weekly": {
+        "balance": {"sessions": 2},
+        "flexibility": {"sessions": 2},
+        "endurance": {"minutes": 150},
+        "resistance": {"sessions": 2},
+    },
     "alcohol_drinks_per_week_max": 7,
 }
 
@@ -50,3 +57,40 @@ def test_validation(auth, changes, field):
     clinician = auth.as_clinician(patient)
     response = clinician.put(f"/api/v1/patients/{patient.id}/care-plan", {**DEFAULTS, **changes})
     assert_problem(response, 422, "validation-error", field)
+
+
+@pytest.mark.parametrize(
+    ("changes", "accepted"),
+    [
+        ({"calcium_mg_max": 2000}, True),
+        ({"calcium_mg_max": 2001}, False),
+        ({"calcium_mg_max": 2001, "ceiling_reason": "  "}, False),
+        ({"calcium_mg_max": 2001, "ceiling_reason": "hypoparathyroidism, endocrinology advice"}, True),
+        ({"vitamin_d_iu_max": 4000}, True),
+        ({"vitamin_d_iu_max": 4001}, False),
+        ({"vitamin_d_iu_min": 5000, "vitamin_d_iu_max": 6000, "ceiling_reason": "repletion for 25-OH D 9 ng/mL"}, True),
+    ],
+)
+def test_a_plan_above_an_upper_limit_needs_a_stated_reason(auth, changes, accepted):
+    patient = auth.as_patient()
+    clinician = auth.as_clinician(patient)
+    response = clinician.put(f"/api/v1/patients/{patient.id}/care-plan", {**DEFAULTS, **changes})
+    if accepted:
+        assert response.status_code == 200, response.json
+        assert response.json["ceiling_reason"] == changes.get("ceiling_reason")
+    else:
+        body = assert_problem(response, 422, "validation-error", "ceiling_reason")
+        assert "upper limit" in str(body["errors"]["ceiling_reason"])
+
+
+def test_the_exemestane_course_is_kept_and_must_run_forwards(auth):
+    patient = auth.as_patient()
+    clinician = auth.as_clinician(patient)
+    url = f"/api/v1/patients/{patient.id}/care-plan"
+    assert patient.get("/api/v1/patients/me/care-plan").json["exemestane_started_on"] is None
+    course = {"exemestane_started_on": "2025-01-10", "exemestane_stopped_on": "2030-01-10"}
+    response = clinician.put(url, {**DEFAULTS, **course})
+    assert response.status_code == 200 and response.json["is_default"] is True
+    assert {k: patient.get("/api/v1/patients/me/care-plan").json[k] for k in course} == course
+    backwards = {"exemestane_started_on": "2025-01-10", "exemestane_stopped_on": "2025-01-09"}
+    assert_problem(clinician.put(url, {**DEFAULTS, **backwards}), 422, "validation-error", "exemestane_stopped_on")

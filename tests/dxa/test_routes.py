@@ -23,8 +23,9 @@ def url(patient, tail):
 
 def test_a_clinician_records_results_and_everyone_on_the_record_reads_them(care):
     patient, clinician = care
-    created = clinician.post(url(patient, "dxa/results"), json={**RESULT, "frax_major_pct": 12.5,
-                                                                 "vertebral_fractures": 1})
+    created = clinician.post(
+        url(patient, "dxa/results"), json={**RESULT, "frax_major_pct": 12.5, "vertebral_fractures": 1}
+    )
     assert created.status_code == 201
     assert created.json["created_by"] == clinician.id and created.json["femoral_neck_t"] is None
     page = patient.get("/api/v1/patients/me/dxa/results").json
@@ -34,8 +35,12 @@ def test_a_clinician_records_results_and_everyone_on_the_record_reads_them(care)
 def test_a_repeat_scan_within_12_months_needs_a_reason(care):
     patient, clinician = care
     assert clinician.post(url(patient, "dxa/results"), json=RESULT).status_code == 201
-    body = assert_problem(clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2027-01-09"}),
-                          422, "validation-error", "scheduled_for")
+    body = assert_problem(
+        clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2027-01-09"}),
+        422,
+        "validation-error",
+        "scheduled_for",
+    )
     assert "2026-01-10" in body["detail"] and "override_reason" in body["detail"]
     assert clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2027-01-10"}).status_code == 201
     sooner = {"scheduled_for": "2026-06-01", "override_reason": "new vertebral fracture"}
@@ -55,18 +60,24 @@ def test_the_12_month_rule_clamps_to_the_end_of_february(auth, clock):
 def test_without_a_result_any_future_date_is_fine_but_not_a_past_one(care):
     patient, clinician = care
     assert clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2026-03-08"}).status_code == 201
-    assert_problem(clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2026-03-07"}),
-                   422, "validation-error", "scheduled_for")
+    assert_problem(
+        clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2026-03-07"}),
+        422,
+        "validation-error",
+        "scheduled_for",
+    )
 
 
 def test_moving_an_appointment_checks_the_rule_again(care):
     patient, clinician = care
     clinician.post(url(patient, "dxa/results"), json=RESULT)
-    appt = clinician.post(url(patient, "dxa/appointments"), json={"scheduled_for": "2027-02-01",
-                                                                  "location": "Radiology"}).json
+    appt = clinician.post(
+        url(patient, "dxa/appointments"), json={"scheduled_for": "2027-02-01", "location": "Radiology"}
+    ).json
     item = url(patient, f"dxa/appointments/{appt['id']}")
-    assert_problem(clinician.patch(item, json={"scheduled_for": "2026-12-01"}), 422, "validation-error",
-                   "scheduled_for")
+    assert_problem(
+        clinician.patch(item, json={"scheduled_for": "2026-12-01"}), 422, "validation-error", "scheduled_for"
+    )
     moved = clinician.patch(item, json={"scheduled_for": "2026-12-01", "override_reason": "steroids started"})
     assert moved.status_code == 200
     assert (moved.json["scheduled_for"], moved.json["location"]) == ("2026-12-01", "Radiology")
@@ -114,8 +125,11 @@ def test_lists_are_paginated(care):
 @pytest.mark.parametrize("tail", ["dxa/results", "labs", "dxa/appointments"])
 def test_patients_may_read_but_not_write(care, tail):
     patient, _ = care
-    body = {"dxa/results": RESULT, "labs": {"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30},
-            "dxa/appointments": {"scheduled_for": "2026-06-01"}}[tail]
+    body = {
+        "dxa/results": RESULT,
+        "labs": {"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30},
+        "dxa/appointments": {"scheduled_for": "2026-06-01"},
+    }[tail]
     assert_problem(patient.post(f"/api/v1/patients/me/{tail}", json=body), 403, "forbidden")
     assert patient.get(f"/api/v1/patients/me/{tail}").status_code == 200
 
@@ -124,59 +138,86 @@ def test_clinicians_off_the_care_team_get_404(auth, care):
     patient, _ = care
     stranger = auth.as_clinician()
     assert_problem(stranger.get(url(patient, "dxa/results")), 404, "not-found")
-    assert_problem(stranger.post(url(patient, "labs"), json={"measured_on": "2026-03-01",
-                                                             "vitamin_d_25oh_ng_ml": 30}), 404, "not-found")
+    assert_problem(
+        stranger.post(url(patient, "labs"), json={"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30}),
+        404,
+        "not-found",
+    )
 
 
 def test_a_result_may_be_dated_today_in_the_patients_zone_but_not_tomorrow(auth, clock):
     clock.set("2026-03-08T03:00:00Z")  # still 2026-03-07 in Los Angeles
     patient = auth.as_patient(timezone="America/Los_Angeles")
     clinician = auth.as_clinician(patient=patient)
-    assert_problem(clinician.post(url(patient, "dxa/results"), json={**RESULT, "performed_on": "2026-03-08"}),
-                   422, "validation-error", "performed_on")
+    assert_problem(
+        clinician.post(url(patient, "dxa/results"), json={**RESULT, "performed_on": "2026-03-08"}),
+        422,
+        "validation-error",
+        "performed_on",
+    )
     assert clinician.post(url(patient, "dxa/results"), json={**RESULT, "performed_on": "2026-03-07"}).status_code == 201
-    assert_problem(clinician.post(url(patient, "labs"), json={"measured_on": "2026-03-08",
-                                                              "vitamin_d_25oh_ng_ml": 30}),
-                   422, "validation-error", "measured_on")
+    assert_problem(
+        clinician.post(url(patient, "labs"), json={"measured_on": "2026-03-08", "vitamin_d_25oh_ng_ml": 30}),
+        422,
+        "validation-error",
+        "measured_on",
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"performed_on": "2026-01-10"}, "lumbar_spine_t"),
-    ({"performed_on": "2026-01-10", "lumbar_spine_t": None, "total_hip_t": None}, "lumbar_spine_t"),
-    ({**RESULT, "lumbar_spine_t": -7.1}, "lumbar_spine_t"),
-    ({**RESULT, "total_hip_t": 5.1}, "total_hip_t"),
-    ({**RESULT, "femoral_neck_t": "low"}, "femoral_neck_t"),
-    ({**RESULT, "frax_major_pct": 100.5}, "frax_major_pct"),
-    ({**RESULT, "frax_hip_pct": -1}, "frax_hip_pct"),
-    ({**RESULT, "vertebral_fractures": -1}, "vertebral_fractures"),
-    ({**RESULT, "vertebral_fractures": 1.5}, "vertebral_fractures"),
-    ({**RESULT, "performed_on": "2026-01-10T00:00:00Z"}, "performed_on"),
-    ({**RESULT, "bmd": 0.8}, "bmd"),
-    ({"lumbar_spine_t": -1.0}, "performed_on"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"performed_on": "2026-01-10"}, "lumbar_spine_t"),
+        ({"performed_on": "2026-01-10", "lumbar_spine_t": None, "total_hip_t": None}, "lumbar_spine_t"),
+        ({**RESULT, "lumbar_spine_t": -7.1}, "lumbar_spine_t"),
+        ({**RESULT, "total_hip_t": 5.1}, "total_hip_t"),
+        ({**RESULT, "femoral_neck_t": "low"}, "femoral_neck_t"),
+        ({**RESULT, "frax_major_pct": 100.5}, "frax_major_pct"),
+        ({**RESULT, "frax_hip_pct": -1}, "frax_hip_pct"),
+        ({**RESULT, "vertebral_fractures": -1}, "vertebral_fractures"),
+        ({**RESULT, "vertebral_fractures": 1.5}, "vertebral_fractures"),
+        ({**RESULT, "performed_on": "2026-01-10T00:00:00Z"}, "performed_on"),
+        ({**RESULT, "bmd": 0.8}, "bmd"),
+        ({"lumbar_spine_t": -1.0}, "performed_on"),
+    ],
+)
 def test_invalid_results_are_422(care, body, field):
     patient, clinician = care
     assert_problem(clinician.post(url(patient, "dxa/results"), json=body), 422, "validation-error", field)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 250.1}, "vitamin_d_25oh_ng_ml"),
-    ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": -0.1}, "vitamin_d_25oh_ng_ml"),
-    ({"measured_on": "2026-03-01"}, "vitamin_d_25oh_ng_ml"),
-    ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30, "unit": "ng/mL"}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 250.1}, "vitamin_d_25oh_ng_ml"),
+        ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": -0.1}, "vitamin_d_25oh_ng_ml"),
+        ({"measured_on": "2026-03-01"}, "vitamin_d_25oh_ng_ml"),
+        ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30, "unit": "ng/mL"}, "unit"),
+        ({"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 30, "value": 30}, "value"),
+        ({"measured_on": "2026-03-01"}, "value"),
+        ({"measured_on": "2026-03-01", "value": 30}, "unit"),
+        ({"measured_on": "2026-03-01", "unit": "ng/mL"}, "value"),
+        ({"measured_on": "2026-03-01", "value": 30, "unit": "mg/dL"}, "unit"),
+        ({"measured_on": "2026-03-01", "value": 250.1, "unit": "ng/mL"}, "value"),
+        ({"measured_on": "2026-03-01", "value": 624.1, "unit": "nmol/L"}, "value"),
+        ({"measured_on": "2026-03-01", "value": -0.1, "unit": "nmol/L"}, "value"),
+    ],
+)
 def test_invalid_labs_are_422(care, body, field):
     patient, clinician = care
     assert_problem(clinician.post(url(patient, "labs"), json=body), 422, "validation-error", field)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "scheduled_for"),
-    ({"scheduled_for": "next week"}, "scheduled_for"),
-    ({"scheduled_for": "2026-06-01", "location": "x" * 201}, "location"),
-    ({"scheduled_for": "2026-06-01", "override_reason": "x" * 501}, "override_reason"),
-    ({"scheduled_for": "2026-06-01", "reminder": True}, "reminder"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "scheduled_for"),
+        ({"scheduled_for": "next week"}, "scheduled_for"),
+        ({"scheduled_for": "2026-06-01", "location": "x" * 201}, "location"),
+        ({"scheduled_for": "2026-06-01", "override_reason": "x" * 501}, "override_reason"),
+        ({"scheduled_for": "2026-06-01", "reminder": True}, "reminder"),
+    ],
+)
 def test_invalid_appointments_are_422(care, body, field):
     patient, clinician = care
     assert_problem(clinician.post(url(patient, "dxa/appointments"), json=body), 422, "validation-error", field)
@@ -184,9 +225,60 @@ def test_invalid_appointments_are_422(care, body, field):
 
 def test_boundary_values_are_accepted(care):
     patient, clinician = care
-    edge = {"performed_on": "2026-01-10", "lumbar_spine_t": -7, "total_hip_t": 5, "frax_major_pct": 0,
-            "frax_hip_pct": 100, "vertebral_fractures": 0}
+    edge = {
+        "performed_on": "2026-01-10",
+        "lumbar_spine_t": -7,
+        "total_hip_t": 5,
+        "frax_major_pct": 0,
+        "frax_hip_pct": 100,
+        "vertebral_fractures": 0,
+    }
     assert clinician.post(url(patient, "dxa/results"), json=edge).status_code == 201
     for level in (0, 250):
         lab = {"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": level}
         assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+    for value, unit in ((250, "ng/mL"), (624, "nmol/L"), (0, "nmol/L")):
+        lab = {"measured_on": "2026-03-01", "value": value, "unit": unit}
+        assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "value", "unit", "ng_ml", "nmol_l"),
+    [
+        ({"value": 40, "unit": "nmol/L"}, 40, "nmol/L", 16.03, 40),
+        ({"value": 60, "unit": "nmol/L"}, 60, "nmol/L", 24.04, 60),
+        ({"value": 20, "unit": "ng/mL"}, 20, "ng/mL", 20, 49.9),
+        ({"vitamin_d_25oh_ng_ml": 20}, 20, "ng/mL", 20, 49.9),  # the older form, still accepted
+    ],
+)
+def test_labs_are_stored_as_reported_and_answered_in_both_units(care, body, value, unit, ng_ml, nmol_l):
+    patient, clinician = care
+    created = clinician.post(url(patient, "labs"), json={"measured_on": "2026-03-01", **body})
+    assert created.status_code == 201, created.json
+    listed = patient.get("/api/v1/patients/me/labs").json["items"][0]
+    for lab in (created.json, listed):
+        assert (lab["value"], lab["unit"]) == (value, unit)
+        assert (lab["vitamin_d_25oh_ng_ml"], lab["vitamin_d_25oh_nmol_l"]) == (ng_ml, nmol_l)
+
+
+def test_a_lab_retried_in_its_unit_is_the_same_lab(care):
+    patient, clinician = care
+    lab = {"id": str(uuid.uuid4()), "measured_on": "2026-03-01", "value": 40, "unit": "nmol/L"}
+    assert clinician.post(url(patient, "labs"), json=lab).status_code == 201
+    assert clinician.post(url(patient, "labs"), json=lab).status_code == 200
+    assert_problem(clinician.post(url(patient, "labs"), json={**lab, "unit": "ng/mL"}), 409, "conflict")
+
+
+def test_frax_with_bmd_and_a_hip_fracture_are_recorded(care):
+    patient, clinician = care
+    body = {**RESULT, "frax_hip_pct": 3.4, "frax_with_bmd": False, "hip_fracture": True}
+    created = clinician.post(url(patient, "dxa/results"), json=body).json
+    assert created["frax_with_bmd"] is False and created["hip_fracture"] is True
+    plain = clinician.post(url(patient, "dxa/results"), json={**RESULT, "performed_on": "2026-01-11"}).json
+    assert plain["frax_with_bmd"] is None and plain["hip_fracture"] is None
+    assert_problem(
+        clinician.post(url(patient, "dxa/results"), json={**RESULT, "frax_with_bmd": "maybe"}),
+        422,
+        "validation-error",
+        "frax_with_bmd",
+    )

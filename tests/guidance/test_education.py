@@ -165,9 +165,7 @@ def test_last_reviewed_is_a_date_not_in_the_future():
     today = dt.date.today()
     for name, data in RAW.items():
         reviewed = data["last_reviewed"]
-        assert isinstance(reviewed, dt.date) and not isinstance(
-            reviewed, dt.datetime
-        ), name
+        assert isinstance(reviewed, dt.date) and not isinstance(reviewed, dt.datetime), name
         assert reviewed <= today, name
     for audience in AUDIENCES:
         for t in catalogue(audience):
@@ -194,9 +192,39 @@ def test_tags_are_known_and_cover_recommendation_needs():
         assert needed in used
 
 
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _words(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10 - 2] + ("" if n % 10 == 0 else "-" + _ONES[n % 10])
+    return " ".join(_ONES[int(d)] for d in str(n))
+
+
+def spelled(text: str) -> str:
+    """Decimals read aloud ("2.5" -> "two point five"): textstat would count "2.5" as two sentences."""
+    return re.sub(r"(\d+)\.(\d+)", lambda m: f"{_words(int(m[1]))} point {' '.join(_ONES[int(d)] for d in m[2])}", text)
+
+
+def reading_grade(text: str) -> float:
+    """The Flesch-Kincaid grade of a text with its decimals spelled out."""
+    return textstat.flesch_kincaid_grade(spelled(text))
+
+
+def test_decimals_are_spelled_out_before_measuring():
+    assert spelled("down 2.4 to 3.5 %, 0.72") == "down two point four to three point five %, zero point seven two"
+    assert textstat.sentence_count(spelled("It fell 2.5 %.")) == 1
+
+
 @pytest.mark.parametrize("slug", PATIENT_SLUGS)
 def test_patient_reading_grade(slug):
-    grade = textstat.flesch_kincaid_grade(_text(topic(slug, "patient")))
+    grade = reading_grade(_text(topic(slug, "patient")))
     assert grade <= MAX_PATIENT_GRADE, f"{slug}: Flesch-Kincaid grade {grade}"
 
 
@@ -218,9 +246,7 @@ def test_denosumab_sections_also_mention_stopping():
             for s in t.sections:
                 body = s.body.lower()
                 if "denosumab" in body:
-                    assert re.search(r"\bstop", body), (
-                        f"{t.slug}/{audience}: {s.heading}"
-                    )
+                    assert re.search(r"\bstop", body), f"{t.slug}/{audience}: {s.heading}"
 
 
 # The facts each topic must carry in both audiences (numbers from the guidance and GUIDANCE-RULES.md).
@@ -260,7 +286,7 @@ KEY_FACTS = {
         "zoledronic acid",
         "denosumab",
     ],
-    "fracture-risk": ["7.1", "5.4", "149", "143", "FRAX"],
+    "fracture-risk": ["149", "143", "FRAX", "US"],
     "when-bones-are-very-fragile": ["4", "2", "tamoxifen", "raloxifene"],
 }
 
@@ -272,6 +298,7 @@ def test_key_facts_present(slug):
         for fact in KEY_FACTS[slug]:
             assert fact in text, f"{slug}/{audience} lacks {fact!r}"
     clin = _text(topic("fracture-risk", "clinician"))
+    assert "7.1" in clin and "5.4" in clin
     assert "1.45" in clin and "1.13–1.87" in clin and "0.72" in clin
 
 
@@ -289,3 +316,56 @@ def test_topics_are_frozen_and_cached():
         t.title = "x"  # type: ignore[misc]
     assert isinstance(t.sections, tuple) and isinstance(t.sections[0].citations, tuple)
     assert education._load() is education._load()
+
+
+# The safety content of the second round, per audience: (slug, audience) -> phrases it must carry.
+SAFETY_FACTS = {
+    ("fracture-risk", "patient"): [
+        "about 7 on exemestane",
+        "about 5 in 100",
+        "not made for women who have had cancer",
+        "US version",
+        "scan result went into it",
+    ],
+    ("fracture-risk", "clinician"): [
+        "not validated in cancer survivors",
+        "US adaptation",
+        "frax_with_bmd",
+        "7.1 %",
+        "5.4 %",
+    ],
+    ("starting-a-bone-medicine", "patient"): [
+        "dentist",
+        "kidneys",
+        "plain water",
+        "30 minutes",
+        "calcium at another time",
+        "thigh or groin",
+        "never stop",
+    ],
+    ("starting-a-bone-medicine", "clinician"): [
+        "osteonecrosis of the jaw",
+        "eGFR",
+        "35 mL/min",
+        "hypocalcaemia",
+        "upright",
+        "both femurs",
+        "follow-on agent",
+    ],
+    ("when-bones-are-very-fragile", "patient"): ["past menopause", "not a treatment for breast cancer"],
+    ("when-bones-are-very-fragile", "clinician"): ["premenopausal", "does not treat breast cancer", "risk-reduction"],
+    ("smoking-and-alcohol", "patient"): ["US standard drink", "UK", "units"],
+    ("smoking-and-alcohol", "clinician"): ["14 g", "8 g", "1.75 UK units", "FRAX"],
+}
+
+
+@pytest.mark.parametrize(("slug", "audience"), sorted(SAFETY_FACTS))
+def test_safety_content_present(slug, audience):
+    text = _text(topic(slug, audience))
+    for phrase in SAFETY_FACTS[slug, audience]:
+        assert phrase in text, f"{slug}/{audience} lacks {phrase!r}"
+
+
+def test_patients_read_rounded_figures_not_decimals_of_a_percent():
+    text = _text(topic("fracture-risk", "patient"))
+    assert "7.1" not in text and "5.4" not in text

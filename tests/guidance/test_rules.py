@@ -10,6 +10,7 @@ from bonecare.guidance.rules import (
     SEVERITY_RANK,
     DxaFacts,
     Facts,
+    TreatmentFacts,
     add_months,
     assess,
     earliest_repeat_dxa,
@@ -21,10 +22,27 @@ TODAY = date(2025, 1, 15)
 RECENT = date(2024, 6, 1)  # a DXA recent enough not to be overdue on TODAY
 
 ALL_CODES = {
-    "BASELINE_DXA_MISSING", "DXA_OVERDUE", "VITAMIN_D_UNKNOWN", "VITAMIN_D_DEFICIENT",
-    "BONE_AGENT_INDICATED", "SEVERE_OSTEOPOROSIS", "NEAR_THRESHOLD", "LOW_CALCIUM_ADHERENCE",
-    "LOW_VITAMIN_D_ADHERENCE", "EXCESS_CALCIUM", "EXCESS_VITAMIN_D", "SMOKER",
-    "ALCOHOL_OVER_LIMIT", "EXERCISE_INCOMPLETE",
+    "BASELINE_DXA_MISSING",
+    "DXA_OVERDUE",
+    "VITAMIN_D_UNKNOWN",
+    "VITAMIN_D_DEFICIENT",
+    "BONE_AGENT_INDICATED",
+    "SEVERE_OSTEOPOROSIS",
+    "NEAR_THRESHOLD",
+    "LOW_CALCIUM_ADHERENCE",
+    "LOW_VITAMIN_D_ADHERENCE",
+    "EXCESS_CALCIUM",
+    "EXCESS_VITAMIN_D",
+    "SMOKER",
+    "ALCOHOL_OVER_LIMIT",
+    "EXERCISE_INCOMPLETE",
+    "VITAMIN_D_OLD",
+    "BONE_AGENT_NOT_STARTED",
+    "PRE_TREATMENT_CHECKS",
+    "ON_BONE_AGENT",
+    "DENOSUMAB_DOSE_DUE",
+    "DENOSUMAB_DOSE_LATE",
+    "DENOSUMAB_STOPPED",
 }
 
 
@@ -57,8 +75,12 @@ CASES = [
     # T-score -2.5: bone-modifying agent indicated at or below
     ("t=-2.5 agent", facts(dxa_results=dxa(lumbar_spine_t=-2.5)), "BONE_AGENT_INDICATED", "urgent"),
     ("t=-2.4 no agent", facts(dxa_results=dxa(lumbar_spine_t=-2.4)), "BONE_AGENT_INDICATED", None),
-    ("lowest site counts", facts(dxa_results=dxa(lumbar_spine_t=-1.0, femoral_neck_t=-2.6)),
-     "BONE_AGENT_INDICATED", "urgent"),
+    (
+        "lowest site counts",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, femoral_neck_t=-2.6)),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
     # T-score (-2.5, -2.0]: near threshold
     ("t=-2.0 near", facts(dxa_results=dxa(total_hip_t=-2.0)), "NEAR_THRESHOLD", "info"),
     ("t=-2.4 near", facts(dxa_results=dxa(total_hip_t=-2.4)), "NEAR_THRESHOLD", "info"),
@@ -68,37 +90,79 @@ CASES = [
     ("t=-4.1 severe", facts(dxa_results=dxa(femoral_neck_t=-4.1)), "SEVERE_OSTEOPOROSIS", "urgent"),
     ("t=-4.0 not severe", facts(dxa_results=dxa(femoral_neck_t=-4.0)), "SEVERE_OSTEOPOROSIS", None),
     # vertebral fractures: more than 2 is severe
-    ("3 vertebral severe", facts(dxa_results=dxa(lumbar_spine_t=-1.0, vertebral_fractures=3)),
-     "SEVERE_OSTEOPOROSIS", "urgent"),
-    ("2 vertebral not severe", facts(dxa_results=dxa(lumbar_spine_t=-1.0, vertebral_fractures=2)),
-     "SEVERE_OSTEOPOROSIS", None),
+    (
+        "3 vertebral severe",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, vertebral_fractures=3)),
+        "SEVERE_OSTEOPOROSIS",
+        "urgent",
+    ),
+    (
+        "2 vertebral not severe",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, vertebral_fractures=2)),
+        "SEVERE_OSTEOPOROSIS",
+        None,
+    ),
+    # a fragility fracture is osteoporosis: one vertebral fracture raises the indication, none does not
+    (
+        "1 vertebral indicated",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, total_hip_t=-1.0, vertebral_fractures=1)),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
+    (
+        "0 vertebral not indicated",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, total_hip_t=-1.0, vertebral_fractures=0)),
+        "BONE_AGENT_INDICATED",
+        None,
+    ),
+    (
+        "hip fracture indicated",
+        facts(dxa_results=dxa(lumbar_spine_t=-1.0, hip_fracture=True)),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
+    ("no hip fracture", facts(dxa_results=dxa(lumbar_spine_t=-1.0, hip_fracture=False)), "BONE_AGENT_INDICATED", None),
     # FRAX
-    ("frax major 20", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_major_pct=20)),
-     "BONE_AGENT_INDICATED", "urgent"),
-    ("frax major 19.9", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_major_pct=19.9)),
-     "BONE_AGENT_INDICATED", None),
-    ("frax hip 3", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_hip_pct=3)),
-     "BONE_AGENT_INDICATED", "urgent"),
-    ("frax hip 2.9", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_hip_pct=2.9)),
-     "BONE_AGENT_INDICATED", None),
+    ("frax major 20", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_major_pct=20)), "BONE_AGENT_INDICATED", "urgent"),
+    ("frax major 19.9", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_major_pct=19.9)), "BONE_AGENT_INDICATED", None),
+    ("frax hip 3", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_hip_pct=3)), "BONE_AGENT_INDICATED", "urgent"),
+    ("frax hip 2.9", facts(dxa_results=dxa(lumbar_spine_t=-1.0, frax_hip_pct=2.9)), "BONE_AGENT_INDICATED", None),
     # FRAX from the latest result that has it, even if a later result has only T-scores
-    ("frax from older result",
-     facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-1.0),
-                        DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5))),
-     "BONE_AGENT_INDICATED", "urgent"),
-    ("newer frax wins",
-     facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-1.0, frax_hip_pct=1.0),
-                        DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5))),
-     "BONE_AGENT_INDICATED", None),
-    # T-scores from the latest result only, whatever the order
-    ("older low t ignored",
-     facts(dxa_results=(DxaFacts(date(2023, 6, 1), lumbar_spine_t=-3.0),
-                        DxaFacts(RECENT, lumbar_spine_t=-1.0))),
-     "BONE_AGENT_INDICATED", None),
-    ("latest low t used",
-     facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-3.0),
-                        DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0))),
-     "BONE_AGENT_INDICATED", "urgent"),
+    (
+        "frax from older result",
+        facts(
+            dxa_results=(
+                DxaFacts(RECENT, lumbar_spine_t=-1.0),
+                DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5),
+            )
+        ),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
+    # An indication outlives the number that raised it: a better FRAX or T-score later does not clear it
+    (
+        "older frax over threshold keeps the indication",
+        facts(
+            dxa_results=(
+                DxaFacts(RECENT, lumbar_spine_t=-1.0, frax_hip_pct=1.0),
+                DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0, frax_hip_pct=3.5),
+            )
+        ),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
+    (
+        "older low t keeps the indication",
+        facts(dxa_results=(DxaFacts(date(2023, 6, 1), lumbar_spine_t=-3.0), DxaFacts(RECENT, lumbar_spine_t=-1.0))),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
+    (
+        "latest low t used",
+        facts(dxa_results=(DxaFacts(RECENT, lumbar_spine_t=-3.0), DxaFacts(date(2023, 6, 1), lumbar_spine_t=-1.0))),
+        "BONE_AGENT_INDICATED",
+        "urgent",
+    ),
     # vitamin D level
     ("vd 19.9 deficient", facts(vitamin_d_ng_ml=19.9), "VITAMIN_D_DEFICIENT", "warning"),
     ("vd 20 fine", facts(vitamin_d_ng_ml=20), "VITAMIN_D_DEFICIENT", None),
@@ -111,28 +175,40 @@ CASES = [
     ("dxa on record", facts(), "BASELINE_DXA_MISSING", None),
     ("no dxa not overdue", facts(dxa_results=()), "DXA_OVERDUE", None),
     # DXA overdue: normal result on 2023-01-15 is due 2025-01-15
-    ("due today", facts(dxa_results=dxa(performed_on=date(2023, 1, 15), lumbar_spine_t=-1.0)),
-     "DXA_OVERDUE", "warning"),
-    ("due tomorrow", facts(dxa_results=dxa(performed_on=date(2023, 1, 16), lumbar_spine_t=-1.0)),
-     "DXA_OVERDUE", None),
-    ("due yesterday, booked",
-     facts(dxa_results=dxa(performed_on=date(2023, 1, 14), lumbar_spine_t=-1.0),
-           next_dxa_appointment=date(2025, 2, 1)),
-     "DXA_OVERDUE", None),
-    ("near threshold due after 1 year",
-     facts(dxa_results=dxa(performed_on=date(2024, 1, 15), lumbar_spine_t=-2.2)),
-     "DXA_OVERDUE", "warning"),
-    ("near threshold not yet due",
-     facts(dxa_results=dxa(performed_on=date(2024, 1, 16), lumbar_spine_t=-2.2)),
-     "DXA_OVERDUE", None),
+    (
+        "due today",
+        facts(dxa_results=dxa(performed_on=date(2023, 1, 15), lumbar_spine_t=-1.0)),
+        "DXA_OVERDUE",
+        "warning",
+    ),
+    ("due tomorrow", facts(dxa_results=dxa(performed_on=date(2023, 1, 16), lumbar_spine_t=-1.0)), "DXA_OVERDUE", None),
+    (
+        "due yesterday, booked",
+        facts(
+            dxa_results=dxa(performed_on=date(2023, 1, 14), lumbar_spine_t=-1.0), next_dxa_appointment=date(2025, 2, 1)
+        ),
+        "DXA_OVERDUE",
+        None,
+    ),
+    (
+        "near threshold due after 1 year",
+        facts(dxa_results=dxa(performed_on=date(2024, 1, 15), lumbar_spine_t=-2.2)),
+        "DXA_OVERDUE",
+        "warning",
+    ),
+    (
+        "near threshold not yet due",
+        facts(dxa_results=dxa(performed_on=date(2024, 1, 16), lumbar_spine_t=-2.2)),
+        "DXA_OVERDUE",
+        None,
+    ),
     # adherence: met on < 80 % of counted days
     ("calcium 23/30", facts(calcium_days=30, calcium_days_met=23), "LOW_CALCIUM_ADHERENCE", "warning"),
     ("calcium 24/30", facts(calcium_days=30, calcium_days_met=24), "LOW_CALCIUM_ADHERENCE", None),
     ("calcium 3/5", facts(calcium_days=5, calcium_days_met=3), "LOW_CALCIUM_ADHERENCE", "warning"),
     ("calcium 4/5", facts(calcium_days=5, calcium_days_met=4), "LOW_CALCIUM_ADHERENCE", None),
     ("calcium no days", facts(calcium_days=0, calcium_days_met=0), "LOW_CALCIUM_ADHERENCE", None),
-    ("vitd 23/30", facts(vitamin_d_days=30, vitamin_d_days_met=23), "LOW_VITAMIN_D_ADHERENCE",
-     "warning"),
+    ("vitd 23/30", facts(vitamin_d_days=30, vitamin_d_days_met=23), "LOW_VITAMIN_D_ADHERENCE", "warning"),
     ("vitd 24/30", facts(vitamin_d_days=30, vitamin_d_days_met=24), "LOW_VITAMIN_D_ADHERENCE", None),
     ("vitd no days", facts(vitamin_d_days=0), "LOW_VITAMIN_D_ADHERENCE", None),
     # upper limits
@@ -144,27 +220,48 @@ CASES = [
     ("status current", facts(smoking_status="current"), "SMOKER", "warning"),
     ("status former", facts(smoking_status="former"), "SMOKER", None),
     ("status never", facts(smoking_status="never"), "SMOKER", None),
-    ("former but 1 cigarette", facts(smoking_status="former", cigarettes_last_30_days=1),
-     "SMOKER", "warning"),
+    ("former but 1 cigarette", facts(smoking_status="former", cigarettes_last_30_days=1), "SMOKER", "warning"),
     ("unknown status, cigarettes", facts(cigarettes_last_30_days=5), "SMOKER", "warning"),
     # alcohol
     ("alcohol 1 week over", facts(alcohol_weeks_over_limit=1), "ALCOHOL_OVER_LIMIT", "warning"),
     ("alcohol 0 weeks over", facts(alcohol_weeks_over_limit=0), "ALCOHOL_OVER_LIMIT", None),
     # exercise: below target in more than half of the counted weeks
-    ("balance 3/4", facts(exercise_weeks_below_target={"balance": 3}, exercise_weeks_counted=4),
-     "EXERCISE_INCOMPLETE", "info"),
-    ("balance 2/4", facts(exercise_weeks_below_target={"balance": 2}, exercise_weeks_counted=4),
-     "EXERCISE_INCOMPLETE", None),
-    ("endurance 2/3", facts(exercise_weeks_below_target={"endurance": 2}, exercise_weeks_counted=3),
-     "EXERCISE_INCOMPLETE", "info"),
-    ("endurance 1/3", facts(exercise_weeks_below_target={"endurance": 1}, exercise_weeks_counted=3),
-     "EXERCISE_INCOMPLETE", None),
-    ("one of several kinds",
-     facts(exercise_weeks_below_target={"resistance": 1, "flexibility": 4, "balance": 0},
-           exercise_weeks_counted=4),
-     "EXERCISE_INCOMPLETE", "info"),
-    ("nothing counted", facts(exercise_weeks_below_target={"balance": 0}, exercise_weeks_counted=0),
-     "EXERCISE_INCOMPLETE", None),
+    (
+        "balance 3/4",
+        facts(exercise_weeks_below_target={"balance": 3}, exercise_weeks_counted=4),
+        "EXERCISE_INCOMPLETE",
+        "info",
+    ),
+    (
+        "balance 2/4",
+        facts(exercise_weeks_below_target={"balance": 2}, exercise_weeks_counted=4),
+        "EXERCISE_INCOMPLETE",
+        None,
+    ),
+    (
+        "endurance 2/3",
+        facts(exercise_weeks_below_target={"endurance": 2}, exercise_weeks_counted=3),
+        "EXERCISE_INCOMPLETE",
+        "info",
+    ),
+    (
+        "endurance 1/3",
+        facts(exercise_weeks_below_target={"endurance": 1}, exercise_weeks_counted=3),
+        "EXERCISE_INCOMPLETE",
+        None,
+    ),
+    (
+        "one of several kinds",
+        facts(exercise_weeks_below_target={"resistance": 1, "flexibility": 4, "balance": 0}, exercise_weeks_counted=4),
+        "EXERCISE_INCOMPLETE",
+        "info",
+    ),
+    (
+        "nothing counted",
+        facts(exercise_weeks_below_target={"balance": 0}, exercise_weeks_counted=0),
+        "EXERCISE_INCOMPLETE",
+        None,
+    ),
 ]
 
 
@@ -219,13 +316,19 @@ def _everything() -> Facts:
     """Facts that raise every flag except BASELINE_DXA_MISSING and VITAMIN_D_UNKNOWN."""
     return Facts(
         today=date(2026, 6, 1),
-        dxa_results=(DxaFacts(date(2024, 5, 10), lumbar_spine_t=-4.5, vertebral_fractures=3),
-                     DxaFacts(date(2024, 5, 10), total_hip_t=-2.2)),
+        dxa_results=(
+            DxaFacts(date(2024, 5, 10), lumbar_spine_t=-4.5, vertebral_fractures=3),
+            DxaFacts(date(2024, 5, 10), total_hip_t=-2.2),
+        ),
         vitamin_d_ng_ml=10,
         smoking_status="current",
         cigarettes_last_30_days=20,
-        calcium_days=30, calcium_days_met=10, calcium_days_over_limit=2,
-        vitamin_d_days=30, vitamin_d_days_met=10, vitamin_d_days_over_limit=1,
+        calcium_days=30,
+        calcium_days_met=10,
+        calcium_days_over_limit=2,
+        vitamin_d_days=30,
+        vitamin_d_days_met=10,
+        vitamin_d_days_over_limit=1,
         alcohol_weeks_over_limit=2,
         exercise_weeks_below_target={"balance": 4, "endurance": 3, "resistance": 1},
         exercise_weeks_counted=4,
@@ -240,9 +343,35 @@ def _missing() -> Facts:
     return facts(dxa_results=(), vitamin_d_ng_ml=None)
 
 
+def _treated() -> Facts:
+    """On denosumab with the dose late, after a stopped course; an old vitamin D level."""
+    return facts(
+        dxa_results=dxa(lumbar_spine_t=-2.7),
+        vitamin_d_measured_on=date(2022, 1, 1),
+        treatments=(TreatmentFacts("denosumab", date(2023, 1, 1), last_dose_on=date(2024, 5, 1)),),
+    )
+
+
+def _due() -> Facts:
+    return facts(
+        dxa_results=dxa(lumbar_spine_t=-2.7),
+        treatments=(TreatmentFacts("denosumab", date(2023, 1, 1), last_dose_on=date(2024, 7, 10)),),
+    )
+
+
+def _stopped() -> Facts:
+    return facts(
+        dxa_results=dxa(lumbar_spine_t=-2.7),
+        treatments=(
+            TreatmentFacts("denosumab", date(2023, 1, 1), stopped_on=date(2024, 6, 1), last_dose_on=date(2024, 1, 1)),
+        ),
+    )
+
+
 def _all_flags(audience: str):
-    return [*assess(_everything(), audience).flags, *assess(_near(), audience).flags,
-            *assess(_missing(), audience).flags]
+    return [
+        f for make in (_everything, _near, _missing, _treated, _due, _stopped) for f in assess(make(), audience).flags
+    ]
 
 
 def test_every_code_is_reachable():
@@ -259,7 +388,7 @@ def test_every_flag_is_cited_and_worded(audience):
 
 
 def test_patient_and_clinician_wording_differ():
-    for make in (_everything, _near, _missing):
+    for make in (_everything, _near, _missing, _treated, _due, _stopped):
         patient = assess(make(), "patient").flags
         clinician = assess(make(), "clinician").flags
         assert [(f.code, f.severity, f.citation) for f in patient] == [
@@ -280,7 +409,7 @@ def test_denosumab_always_carries_its_warning():
     naming = [m for m in messages if "denosumab" in m.lower()]
     assert naming, "some flag should name denosumab"
     for m in naming:
-        assert "stopping denosumab without a follow-on agent" in m.lower()
+        assert "stopping denosumab without a follow-on" in m.lower()
         assert "rapid bone loss" in m and "vertebral fractures" in m
 
 
@@ -327,20 +456,23 @@ def test_targets_defaults():
     assert (targets.VITAMIN_D_IU_MIN, targets.VITAMIN_D_IU_MAX) == (800, 1000)
     assert targets.VITAMIN_D_UPPER_LIMIT_IU == 4000
     assert targets.ALCOHOL_DRINKS_PER_WEEK_MAX == 7
-    assert (targets.T_SCORE_TREATMENT, targets.T_SCORE_NEAR_THRESHOLD, targets.T_SCORE_SEVERE) == (
-        -2.5, -2.0, -4.0)
+    assert (targets.T_SCORE_TREATMENT, targets.T_SCORE_NEAR_THRESHOLD, targets.T_SCORE_SEVERE) == (-2.5, -2.0, -4.0)
     assert (targets.FRAX_MAJOR_PCT, targets.FRAX_HIP_PCT) == (20, 3)
     assert targets.EXERCISE_WEEKLY_TARGETS == {
-        "balance": {"sessions": 2}, "flexibility": {"sessions": 2},
-        "endurance": {"minutes": 150}, "resistance": {"sessions": 2},
+        "balance": {"sessions": 2},
+        "flexibility": {"sessions": 2},
+        "endurance": {"minutes": 150},
+        "resistance": {"sessions": 2},
     }
 
 
 def test_care_plan_defaults_is_a_fresh_copy():
     plan = targets.care_plan_defaults()
     assert plan == {
-        "calcium_mg_min": 1000, "calcium_mg_max": 1200,
-        "vitamin_d_iu_min": 800, "vitamin_d_iu_max": 1000,
+        "calcium_mg_min": 1000,
+        "calcium_mg_max": 1200,
+        "vitamin_d_iu_min": 800,
+        "vitamin_d_iu_max": 1000,
         "exercise_weekly": targets.EXERCISE_WEEKLY_TARGETS,
         "alcohol_drinks_per_week_max": 7,
     }

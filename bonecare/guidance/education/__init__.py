@@ -56,6 +56,7 @@ TAGS: frozenset[str] = frozenset(
         "smoking",
         "alcohol",
         "bone-agents",
+        "bone-agent-safety",
         "denosumab",
         "fracture-risk",
         "severe-osteoporosis",
@@ -110,9 +111,7 @@ def _nonempty_str(value: Any) -> bool:
 
 
 def _build_sections(raw: Any, where: str) -> tuple[Section, ...]:
-    _require(
-        isinstance(raw, list) and len(raw) > 0, where, "needs at least one section"
-    )
+    _require(isinstance(raw, list) and len(raw) > 0, where, "needs at least one section")
     sections = []
     for i, sec in enumerate(raw):
         w = f"{where}.sections[{i}]"
@@ -122,9 +121,7 @@ def _build_sections(raw: Any, where: str) -> tuple[Section, ...]:
         _require(_nonempty_str(sec.get("heading")), w, "needs a non-empty heading")
         _require(_nonempty_str(sec.get("body")), w, "needs a non-empty body")
         cites = sec.get("citations")
-        _require(
-            isinstance(cites, list) and len(cites) > 0, w, "needs at least one citation"
-        )
+        _require(isinstance(cites, list) and len(cites) > 0, w, "needs at least one citation")
         try:
             rendered = tuple(render_citation(c) for c in cites)
         except ValueError as exc:
@@ -141,9 +138,7 @@ def build_topics(data: dict[str, Any], filename: str) -> dict[str, Topic]:
     _require(not unknown, where, f"unknown keys {sorted(unknown)}")
     slug = data.get("slug")
     _require(_nonempty_str(slug), where, "needs a slug")
-    _require(
-        filename == f"{slug}.toml", where, f"slug {slug!r} does not match the file name"
-    )
+    _require(filename == f"{slug}.toml", where, f"slug {slug!r} does not match the file name")
     order = data.get("order")
     _require(
         isinstance(order, int) and not isinstance(order, bool),
@@ -157,9 +152,7 @@ def build_topics(data: dict[str, Any], filename: str) -> dict[str, Topic]:
         "last_reviewed must be a TOML date (YYYY-MM-DD)",
     )
     clinician_only = data.get("clinician_only", False)
-    _require(
-        isinstance(clinician_only, bool), where, "clinician_only must be true or false"
-    )
+    _require(isinstance(clinician_only, bool), where, "clinician_only must be true or false")
     tags = data.get("tags")
     _require(
         isinstance(tags, list) and all(isinstance(t, str) for t in tags),

@@ -18,8 +18,13 @@ from bonecare.guidance.education import Topic, catalogue
 
 #: Flag code -> the tags of the topics that explain it; the order is the flags' priority.
 FLAG_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("DENOSUMAB_DOSE_LATE", ("denosumab",)),
+    ("DENOSUMAB_STOPPED", ("denosumab",)),
     ("SEVERE_OSTEOPOROSIS", ("severe-osteoporosis",)),
     ("BONE_AGENT_INDICATED", ("bone-agents",)),
+    ("BONE_AGENT_NOT_STARTED", ("bone-agents",)),
+    ("PRE_TREATMENT_CHECKS", ("bone-agent-safety",)),
+    ("DENOSUMAB_DOSE_DUE", ("denosumab",)),
     ("BASELINE_DXA_MISSING", ("baseline",)),
     ("VITAMIN_D_DEFICIENT", ("vitamin-d",)),
     ("DXA_OVERDUE", ("dxa",)),
@@ -30,8 +35,10 @@ FLAG_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("LOW_CALCIUM_ADHERENCE", ("calcium",)),
     ("LOW_VITAMIN_D_ADHERENCE", ("vitamin-d",)),
     ("VITAMIN_D_UNKNOWN", ("vitamin-d",)),
+    ("VITAMIN_D_OLD", ("vitamin-d",)),
     ("NEAR_THRESHOLD", ("dxa",)),
     ("EXERCISE_INCOMPLETE", ("exercise",)),
+    ("ON_BONE_AGENT", ("bone-agent-safety",)),
 )
 
 #: The reason given for a topic recommended to everyone taking exemestane.

@@ -1,0 +1,1 @@
+"""Courses of bone-modifying agents: a clinician records them, the assessment reads them."""

@@ -1,0 +1,58 @@
+"""Treatment use cases: clinicians record and change courses, the patient and her clinicians read them."""
+
+from datetime import datetime
+
+from bonecare.accounts.access import open_record
+from bonecare.dxa.service import Records
+from bonecare.errors import Invalid, NotFound
+from bonecare.logbook import local_today
+from bonecare.treatments.models import Treatment
+
+_FIELDS = ("agent", "started_on", "stopped_on", "last_dose_on", "dose_interval_days", "note")
+
+treatments = Records(Treatment, "treatments", "started_on", past=True)
+
+
+def _check(patient, data: dict, now: datetime) -> None:
+    """A course stops on or after its start; its last dose falls within it and not after today."""
+    if data["stopped_on"] is not None and data["stopped_on"] < data["started_on"]:
+        raise Invalid("A treatment cannot stop before it starts.", "stopped_on")
+    last = data["last_dose_on"]
+    if last is not None:
+        if last < data["started_on"]:
+            raise Invalid("The last dose cannot come before the start.", "last_dose_on")
+        if data["stopped_on"] is not None and last > data["stopped_on"]:
+            raise Invalid("The last dose cannot come after the stop.", "last_dose_on")
+        if last > local_today(patient.timezone, now):
+            raise Invalid("The last dose is after the patient's today.", "last_dose_on")
+
+
+def start(session, caller, pid, data: dict, now: datetime):
+    """Record a course (a clinician), or recognise a retry of the same id: returns (treatment, created)."""
+    return treatments.create(session, caller, pid, data, now, check=lambda _s, patient, d: _check(patient, d, now))
+
+
+def change(session, caller, pid, treatment_id, changes: dict, now: datetime) -> Treatment:
+    """Stop a course, record a dose or correct a field (a clinician)."""
+    access = open_record(
+        session,
+        caller,
+        pid,
+        resource="treatments",
+        action="update",
+        writers=("clinician",),
+        resource_id=treatment_id,
+        now=now,
+    )
+    treatment = session.get(Treatment, treatment_id)
+    if treatment is None or treatment.patient_id != access.patient.id:
+        raise NotFound("No such treatment.")
+    merged = {f: changes.get(f, getattr(treatment, f)) for f in _FIELDS}
+    if "started_on" in changes:
+        treatments.check_date(access.patient, merged["started_on"], now)
+    _check(access.patient, merged, now)
+    for field, value in merged.items():
+        setattr(treatment, field, value)
+    treatment.updated_at = now
+    session.commit()
+    return treatment
