@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bonecare import config as settings
-from bonecare import errors, health
+from bonecare import docs, errors, health, transport
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 
@@ -53,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     app.before_request(_require_json_body)
+    transport.init_app(app)
+    app.register_blueprint(docs.bp)
     api.register_blueprint(health.bp)
     for module in _package_modules("routes"):
         api.register_blueprint(importlib.import_module(module).bp)

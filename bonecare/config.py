@@ -65,7 +65,8 @@ STATIC = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Swagger UI's assets come from this app (bonecare/docs.py, the pinned swagger-ui-bundle-v2), not a CDN.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
     "PROPAGATE_EXCEPTIONS": False,
     "JSON_SORT_KEYS": False,
 }
