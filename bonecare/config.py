@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +21,15 @@ def _secret_key() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd, made = tempfile.mkstemp(dir=INSTANCE_DIR)  # 0600 from its first byte
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(made, path)  # appears whole, and never over a key another process has just made
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(made)
     return path.read_text().strip()
 
 
