@@ -55,6 +55,9 @@ def from_env() -> dict:
         "BONECARE_VAPID_SUBJECT": env.get("BONECARE_VAPID_SUBJECT", "mailto:admin@bonecare.invalid"),
         "BONECARE_FCM_CREDENTIALS": env.get("BONECARE_FCM_CREDENTIALS"),
         "BONECARE_FCM_ENDPOINT": env.get("BONECARE_FCM_ENDPOINT", "https://fcm.googleapis.com"),
+        # The origin clients reach the API at (https://api.example.org): absolute links are built from it, never from
+        # the request's Host header (see bonecare/clinician/routes.py).
+        "BONECARE_PUBLIC_URL": (env.get("BONECARE_PUBLIC_URL") or "").rstrip("/") or None,
         "BONECARE_ARGON2_TIME_COST": int(env.get("BONECARE_ARGON2_TIME_COST", "3")),
         "BONECARE_ARGON2_MEMORY_KIB": int(env.get("BONECARE_ARGON2_MEMORY_KIB", "65536")),
     }
