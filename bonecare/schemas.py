@@ -80,8 +80,15 @@ class PageQuery(Strict):
     """?limit=&cursor= for every list."""
 
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    # An encrypted cursor of the panel, whose sort key holds a name of up to 100 characters, is under 1 KiB.
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=1024))
+    # A cursor is URL-safe base64 (an encrypted sort key); the panel's, holding a name of up to 100 characters, is
+    # under 1 KiB.
+    cursor = ma.fields.String(
+        load_default=None,
+        validate=[
+            validate.Length(max=1024),
+            validate.Regexp(r"^[A-Za-z0-9_-]*$", error="Not a cursor this server issued."),
+        ],
+    )
 
 
 class DateRange(Strict):
