@@ -3,15 +3,17 @@
 import importlib
 import importlib.util
 import logging
+import os
 import pkgutil
+from pathlib import Path
 
 from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bonecare import config as settings
-from bonecare import errors, health
+from bonecare import docs, errors, health, transport
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 
@@ -44,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for module in _package_modules("models"):
         importlib.import_module(module)
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"), render_as_batch=True, compare_type=True
@@ -57,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     app.before_request(_require_json_body)
+    transport.init_app(app)
+    app.register_blueprint(docs.bp)
     api.register_blueprint(health.bp)
     for module in _package_modules("routes"):
         api.register_blueprint(importlib.import_module(module).bp)
@@ -88,6 +93,18 @@ def _require_json_body():
         if has_body and not request.is_json:
             raise errors.UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
     return None
+
+
+def _private_sqlite_file(url: str) -> None:
+    """A SQLite database file is made 0600 before SQLite opens it; SQLite gives its -wal and -shm files its mode."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):  # files an older version left readable
+        if file.exists():
+            file.chmod(0o600)
 
 
 @event.listens_for(Engine, "connect")

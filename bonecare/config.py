@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +21,15 @@ def _secret_key() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd, made = tempfile.mkstemp(dir=INSTANCE_DIR)  # 0600 from its first byte
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(made, path)  # appears whole, and never over a key another process has just made
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(made)
     return path.read_text().strip()
 
 
@@ -49,6 +57,9 @@ def from_env() -> dict:
         "BONECARE_VAPID_SUBJECT": env.get("BONECARE_VAPID_SUBJECT", "mailto:admin@bonecare.invalid"),
         "BONECARE_FCM_CREDENTIALS": env.get("BONECARE_FCM_CREDENTIALS"),
         "BONECARE_FCM_ENDPOINT": env.get("BONECARE_FCM_ENDPOINT", "https://fcm.googleapis.com"),
+        # The origin clients reach the API at (https://api.example.org): absolute links are built from it, never from
+        # the request's Host header (see bonecare/clinician/routes.py).
+        "BONECARE_PUBLIC_URL": (env.get("BONECARE_PUBLIC_URL") or "").rstrip("/") or None,
         "BONECARE_ARGON2_TIME_COST": int(env.get("BONECARE_ARGON2_TIME_COST", "3")),
         "BONECARE_ARGON2_MEMORY_KIB": int(env.get("BONECARE_ARGON2_MEMORY_KIB", "65536")),
     }
@@ -69,7 +80,8 @@ STATIC = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Swagger UI's assets come from this app (bonecare/docs.py, the pinned swagger-ui-bundle-v2), not a CDN.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
     "PROPAGATE_EXCEPTIONS": False,
     "JSON_SORT_KEYS": False,
 }

@@ -1,29 +1,42 @@
 """Keyset pagination: opaque cursors over (sort key, id)."""
 
 import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
 from sqlalchemy import Select, literal, tuple_
 
 from bonecare.errors import Invalid
 
 
+@cache
+def _fernet(secret: str) -> Fernet:
+    """The cursors' key, derived from the app's secret (a key of its own, so a cursor is never a token)."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"bonecare cursor\0" + secret.encode()).digest()))
+
+
 def encode_cursor(values: list) -> str:
-    """An opaque cursor for the position after the given sort values."""
-    plain = [v.isoformat() if isinstance(v, date | datetime) else str(v) if isinstance(v, uuid.UUID) else v
-             for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    """An opaque cursor for the position after the given sort values: encrypted and authenticated, because sort
+    values (a patient's name, when a time was logged) must not show in URLs and logs, nor be forged."""
+    plain = [
+        v.isoformat() if isinstance(v, date | datetime) else str(v) if isinstance(v, uuid.UUID) else v for v in values
+    ]
+    sealed = _fernet(current_app.config["SECRET_KEY"]).encrypt(json.dumps(plain, ensure_ascii=False).encode())
+    return sealed.decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, arity: int) -> list:
-    """The sort values inside a cursor; a cursor we did not make is a 422."""
+    """The sort values inside a cursor; a cursor we did not make (or that was altered) is a 422."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError as exc:
+        values = json.loads(_fernet(current_app.config["SECRET_KEY"]).decrypt(padded.encode()))
+    except (InvalidToken, ValueError) as exc:
         raise Invalid("The cursor is not one this server issued.", "cursor") from exc
     if not isinstance(values, list) or len(values) != arity:
         raise Invalid("The cursor is not one this server issued.", "cursor")

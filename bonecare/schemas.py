@@ -56,15 +56,34 @@ class AwareDateTime(ma.fields.AwareDateTime):
         return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+# A patient's time zone must be a place: UTC, or an IANA Area/Location name in one of these areas. This refuses the
+# names that are not places (localtime, Factory, posixrules, EST5EDT, Etc/GMT+5, …) and the old aliases (US/Eastern,
+# GB, Zulu), each of which has a canonical Area/Location twin.
+PLACE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The time zones we accept: the places among those this machine knows."""
+    places = {z for z in zoneinfo.available_timezones() if z.partition("/")[0] in PLACE_AREAS and "/" in z}
+    return frozenset(places | {"UTC"})
 
 
 def validate_timezone(name: str) -> None:
-    """An IANA time-zone name this machine knows."""
+    """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, and that this machine knows."""
     if name not in _zones():
-        raise ma.ValidationError("Unknown IANA time zone.")
+        raise ma.ValidationError("Unknown time zone: use an IANA Area/Location name such as Europe/Lisbon, or UTC.")
 
 
 class ClientId(ma.fields.UUID):
@@ -87,7 +106,15 @@ class PageQuery(Strict):
     """?limit=&cursor= for every list."""
 
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=200))
+    # A cursor is URL-safe base64 (an encrypted sort key); the panel's, holding a name of up to 100 characters, is
+    # under 1 KiB.
+    cursor = ma.fields.String(
+        load_default=None,
+        validate=[
+            validate.Length(max=1024),
+            validate.Regexp(r"^[A-Za-z0-9_-]*$", error="Not a cursor this server issued."),
+        ],
+    )
 
 
 class DateRange(Strict):

@@ -86,7 +86,7 @@ def test_a_habits_day_outside_the_supported_years_is_a_422(auth):
 
 
 @pytest.mark.parametrize("path", ["intake", "exercise", "reminders", "notifications", "access-log", "care-team"])
-def test_a_forged_cursor_with_a_naive_instant_is_a_422(auth, path):
+def test_a_forged_cursor_with_a_naive_instant_is_a_422(auth, ctx, path):
     patient = auth.as_patient()
     cursor = encode_cursor(["2026-01-01T00:00:00", str(uuid.uuid4())])
     assert_problem(patient.get(f"{ME}/{path}?cursor={cursor}"), 422, "validation-error", "cursor")

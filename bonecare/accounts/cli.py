@@ -17,9 +17,10 @@ cli = AppGroup("users", help="Manage clinician and admin accounts.")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", default=None, help="Display name (default: the email's local part).")
 @click.option("--timezone", default="UTC", show_default=True)
-@click.password_option(help="Read from a prompt, or from standard input when piped (password, then confirmation).")
-def create(role, email, display_name, timezone, password):
-    """Create a clinician or admin account."""
+def create(role, email, display_name, timezone):
+    """Create a clinician or admin account; the password is read from a prompt, or from standard input when piped
+    (password, then confirmation), never from the command line, where other users and the shell history see it."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.BadParameter("must be at least 10 characters", param_hint="password")
     try:
@@ -28,8 +29,13 @@ def create(role, email, display_name, timezone, password):
         raise click.BadParameter("unknown IANA time zone", param_hint="--timezone") from exc
     try:
         user = service.create_user(
-            db.session, email=email, password=password, display_name=display_name or email.split("@")[0],
-            timezone=timezone, role=role, now=now(),
+            db.session,
+            email=email,
+            password=password,
+            display_name=display_name or email.split("@")[0],
+            timezone=timezone,
+            role=role,
+            now=now(),
         )
         db.session.commit()
     except Conflict as exc:

@@ -5,9 +5,25 @@ import io
 from datetime import datetime
 
 CSV_COLUMNS = (
-    "patient_id", "display_name", "email", "timezone", "window_days", "days", "adherence_score", "calcium_pct",
-    "vitamin_d_pct", "exercise_weeks_met_pct", "drinks_per_week_mean", "alcohol_weeks_over_limit", "days_smoked",
-    "days_with_any_log", "current_streak_days", "last_logged_at", "max_severity", "flags", "next_dxa_appointment",
+    "patient_id",
+    "display_name",
+    "email",
+    "timezone",
+    "window_days",
+    "days",
+    "adherence_score",
+    "calcium_pct",
+    "vitamin_d_pct",
+    "exercise_weeks_met_pct",
+    "drinks_per_week_mean",
+    "alcohol_weeks_over_limit",
+    "days_smoked",
+    "days_with_any_log",
+    "current_streak_days",
+    "last_logged_at",
+    "max_severity",
+    "flags",
+    "next_dxa_appointment",
     "next_dxa_due",
 )
 
@@ -27,14 +43,23 @@ def _flat(row: dict) -> dict:
     }
 
 
+# What a spreadsheet may take for the start of a formula (OWASP's CSV injection list, with the full-width forms
+# that spreadsheets read as their ASCII twins); the control characters that open a cell of their own; the blanks a
+# spreadsheet may skip before a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CONTROL_STARTS = ("\t", "\r", "\n")
+SKIPPED_BEFORE = " \t\r\n\u3000"
+
+
 def _cell(value) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is quoted with an apostrophe."""
+    """A CSV cell; text a spreadsheet could run as a formula is quoted with an apostrophe."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     text = str(value)
-    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    risky = text.startswith(CONTROL_STARTS) or text.lstrip(SKIPPED_BEFORE).startswith(FORMULA_STARTS)
+    return "'" + text if isinstance(value, str) and risky else text
 
 
 def as_csv(page: dict) -> str:

@@ -3,6 +3,7 @@
 import pytest
 
 from bonecare.guidance.education import catalogue
+from bonecare.pagination import encode_cursor
 from tests.problems import assert_problem
 
 URL = "/api/v1/education"
@@ -88,8 +89,8 @@ def test_bad_requests_are_problems(client, url, status, type_, field):
     assert_problem(client.get(url), status, type_, field)
 
 
-def test_a_cursor_past_the_end_gives_an_empty_last_page(client):
-    body = client.get(f"{URL}?cursor=Wzk5XQ").json  # [99]
+def test_a_cursor_past_the_end_gives_an_empty_last_page(client, ctx):
+    body = client.get(f"{URL}?cursor={encode_cursor([99])}").json
     assert body == {"items": [], "next_cursor": None}
 
 

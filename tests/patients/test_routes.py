@@ -17,9 +17,14 @@ def test_profile_of_me(auth):
 
 def test_patch_changes_only_what_is_sent(auth):
     patient = auth.as_patient()
-    response = patient.patch("/api/v1/patients/me", {
-        "timezone": "Australia/Adelaide", "smoking_status": "former", "quiet_hours": {"start": "22:00", "end": "07:00"},
-    })
+    response = patient.patch(
+        "/api/v1/patients/me",
+        {
+            "timezone": "Australia/Adelaide",
+            "smoking_status": "former",
+            "quiet_hours": {"start": "22:00", "end": "07:00"},
+        },
+    )
     assert response.status_code == 200
     assert response.json["quiet_hours"] == {"start": "22:00", "end": "07:00"}
     again = patient.patch("/api/v1/patients/me", {"display_name": "Ana B."}).json
@@ -59,3 +64,19 @@ def test_a_clinician_is_not_a_patient_record(auth):
     patient = auth.as_patient()
     assert_problem(patient.get(f"/api/v1/patients/{clinician.id}"), 404, "not-found")
     assert_problem(clinician.get(f"/api/v1/patients/{clinician.id}"), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    "zone", ["localtime", "Factory", "posixrules", "EST5EDT", "Etc/GMT+5", "GMT", "Zulu", "US/Eastern", "UTC/Foo"]
+)
+def test_a_time_zone_must_be_a_place(auth, client, zone):
+    assert_problem(
+        auth.as_patient().patch("/api/v1/patients/me", {"timezone": zone}), 422, "validation-error", "timezone"
+    )
+    body = {"email": "new@example.org", "password": "a long password", "display_name": "N", "timezone": zone}
+    assert_problem(client.post("/api/v1/auth/register", json=body), 422, "validation-error", "timezone")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Argentina/Buenos_Aires", "Pacific/Chatham", "Antarctica/Troll"])
+def test_places_and_utc_are_time_zones(auth, zone):
+    assert auth.as_patient().patch("/api/v1/patients/me", {"timezone": zone}).json["timezone"] == zone
