@@ -99,8 +99,8 @@ class Cluster:
 class RedisServer:
     """A redis-server of our own on a free port, without persistence."""
 
-    def __init__(self, root: Path):
-        self.root, self.port, self.process = root, free_port(), None
+    def __init__(self, root: Path, port: int | None = None):
+        self.root, self.port, self.process = root, port or free_port(), None
 
     @property
     def url(self) -> str:
@@ -203,10 +203,11 @@ class Client:
         body = {"email": email, "password": "correct horse battery", "display_name": "Pat", "timezone": "UTC"}
         assert self.call("POST", f"{API}/auth/register", body).status == 201
         response = requests.post(
-            self.base + f"{API}/auth/login", json={k: body[k] for k in ("email", "password")}, timeout=HANG
+            self.base + f"{API}/auth/login", json={"email": email, "password": body["password"]}, timeout=HANG
         )
         assert response.status_code == 200, response.text
         self.token = response.json()["access_token"]
+        self.credentials = {k: body[k] for k in ("email", "password")}
         return self
 
     def acknowledged(self) -> set[str]:
