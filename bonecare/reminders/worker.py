@@ -5,6 +5,7 @@ import atexit
 import logging
 import os
 import random
+import signal
 import socket
 import threading
 import time
@@ -153,5 +154,25 @@ def stop(app) -> None:
 def start_inline(app) -> BackgroundScheduler:
     """Run the same jobs in a background thread of this (web) process: BONECARE_INLINE_WORKER=1."""
     scheduler = start(app)
+    _stop_on_signals(app)
     log.info("reminders worker running inline")
     return scheduler
+
+
+def _stop_on_signals(app) -> None:
+    """Raise the stop flag the moment the web process is told to stop, then let the server's own handler act.
+    The exit hook alone comes too late: the interpreter first waits for the batch's threads to finish it."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        previous = signal.getsignal(signum)
+
+        def handler(number, frame, previous=previous):
+            stopping(app).set()
+            if callable(previous):
+                previous(number, frame)
+            elif previous == signal.SIG_DFL:  # no server handler: die as the signal would have us
+                signal.signal(number, signal.SIG_DFL)
+                os.kill(os.getpid(), number)
+
+        signal.signal(signum, handler)
