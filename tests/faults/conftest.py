@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 from fuzz.server import app_env, free_port, gunicorn
-from tests.faults.live import Client, Cluster, postgres_bin
+from tests.faults.live import Client, Cluster, postgres_bin, unavailable
 
 
 def pytest_collection_modifyitems(items):
@@ -21,26 +21,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (BONECARE_TEST_DATABASE_URL)"))
 
 
-def _unavailable(reason: str):
-    if os.environ.get("BONECARE_REQUIRE_TEST_DATABASE"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def cluster():
     """A PostgreSQL cluster of this run's own, with a migrated template database."""
     bindir = postgres_bin()
     if bindir is None:
-        _unavailable("no PostgreSQL server binaries (set BONECARE_PG_BIN to the directory of initdb)")
+        unavailable("no PostgreSQL server binaries (set BONECARE_PG_BIN to the directory of initdb)")
     if os.geteuid() == 0 and not shutil.which("runuser"):
-        _unavailable("running as root without runuser: initdb refuses root")
+        unavailable("running as root without runuser: initdb refuses root")
     cluster = Cluster(bindir)
     try:
         cluster.init()
     except subprocess.CalledProcessError as exc:
         cluster.destroy()
-        _unavailable(f"could not start a private PostgreSQL cluster: {exc.stderr.decode()[-300:]}")
+        unavailable(f"could not start a private PostgreSQL cluster: {exc.stderr.decode()[-300:]}")
     cluster.template = cluster.migrated_template()
     yield cluster
     cluster.destroy()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import pytest
 import requests
 from sqlalchemy import create_engine, select
 
@@ -32,6 +33,22 @@ def postgres_bin() -> Path | None:
         return Path(os.environ["BONECARE_PG_BIN"])
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
     return Path(found[-1]).parent if found else None
+
+
+def unavailable(reason: str):
+    """Skip for want of a tool, or fail where CI demands the PostgreSQL pass (BONECARE_REQUIRE_TEST_DATABASE)."""
+    if os.environ.get("BONECARE_REQUIRE_TEST_DATABASE"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def wait_for(condition, seconds: float, what: str):
+    """Poll until condition() is truthy; fail naming what did not happen."""
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.1)
+    return result
 
 
 class Cluster:

@@ -2,13 +2,13 @@
 (the default) counts in each process's memory meanwhile, `closed` answers the limited endpoints 503; both go
 back to Redis by themselves."""
 
+import shutil
 import time
 
 import pytest
 import redis
 
-from tests.faults.live import API, RedisServer, assert_served
-from tests.faults.test_worker import wait_for
+from tests.faults.live import API, RedisServer, assert_served, unavailable, wait_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
@@ -20,6 +20,8 @@ def limited(pg, serve, tmp_path):
     """serve_limited(mode): the app (one gunicorn worker) with its rate limits in a private Redis; yields
     (redis server, client signed in as a patient, login body, gunicorn log)."""
     cluster, database = pg
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not installed")
 
     def run(mode: str):
         store = RedisServer(tmp_path).start()

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bonecare.reminders.models import Occurrence
-from tests.faults.live import assert_served, stored_intake
-from tests.faults.test_worker import sent_ids, wait_for
+from tests.faults.live import assert_served, stored_intake, wait_for
+from tests.faults.test_worker import sent_ids
 from tests.reminders.fakes import FakeFcm
 from tests.reminders.test_processes import seed
 

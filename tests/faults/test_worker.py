@@ -15,19 +15,11 @@ from sqlalchemy.orm import Session
 
 from bonecare.reminders.models import Occurrence
 from fuzz.server import BIN, ROOT, app_env
+from tests.faults.live import wait_for
 from tests.reminders.fakes import FakeFcm
 from tests.reminders.test_processes import seed
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
-
-
-def wait_for(condition, seconds: float, what: str):
-    """Poll until condition() is truthy; fail naming what did not happen."""
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
-        time.sleep(0.1)
-    return result
 
 
 @contextmanager
