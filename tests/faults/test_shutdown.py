@@ -8,12 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from bonecare.reminders.models import Occurrence
 from tests.faults.live import assert_served, stored_intake, wait_for
-from tests.faults.test_worker import sent_ids
+from tests.faults.test_worker import first_plan_pass, sent_ids, statuses
 from tests.reminders.fakes import FakeFcm
 from tests.reminders.test_processes import seed
 
@@ -27,8 +26,8 @@ def test_sigterm_to_gunicorn_during_a_burst_answers_in_flight_requests_and_loses
 ):
     cluster, database = pg
     engine = create_engine(cluster.url(database))
-    with Session(engine) as session:
-        due = seed(session, 20, 200, datetime.now(UTC), tag="inline")
+    session = Session(engine)
+    planned = first_plan_pass(session)
     push = FakeFcm(tmp_path).__enter__()
     push.delay = 1.0  # a batch takes several seconds: SIGTERM finds one on the wire
     env = {
@@ -37,7 +36,11 @@ def test_sigterm_to_gunicorn_during_a_burst_answers_in_flight_requests_and_loses
         "BONECARE_FCM_CREDENTIALS": str(push.credentials),
         "BONECARE_FCM_ENDPOINT": push.url,
     }
-    with serve(cluster.url(database), workers=2, threads=4, **env) as (process, client):
+    # make run's set-up: one worker process, eight threads, the reminders worker inline.
+    with serve(cluster.url(database), workers=1, threads=8, **env) as (process, client):
+        wait_for(planned, 30, "the inline worker's first planning pass")
+        due = seed(session, 20, 200, datetime.now(UTC), tag="inline")
+        session.close()
         client.sign_up()
         refused = threading.Event()
 
@@ -59,8 +62,8 @@ def test_sigterm_to_gunicorn_during_a_burst_answers_in_flight_requests_and_loses
                 future.result()
 
     push.__exit__()
-    with engine.connect() as conn:
-        after = Counter(conn.execute(select(Occurrence.status)).scalars())
+    after = Counter(statuses(session, due).values())
+    session.close()
     engine.dispose()
     delivered = sent_ids(push)
     assert "claimed" not in after and after["sent"] == len(delivered) and set(delivered.values()) == {1}

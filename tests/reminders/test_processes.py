@@ -49,7 +49,7 @@ def seed(session, patients: int, occurrences: int, now=NOW, *, due=None, spread:
     return [str(row["id"]) for row in rows]
 
 
-def _spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
+def spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reminders.worker_process", database_url, now.isoformat(),
@@ -63,7 +63,7 @@ def _spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
 def test_ten_thousand_due_occurrences_each_delivered_exactly_once(app, session, database_url, tmp_path, workers):
     seed(session, patients=200, occurrences=10_000)
     with FakeFcm(tmp_path) as service:
-        procs = [_spawn(database_url, service) for _ in range(workers)]
+        procs = [spawn(database_url, service) for _ in range(workers)]
         reports = []
         for proc in procs:
             out, _ = proc.communicate(timeout=120)
@@ -89,7 +89,7 @@ def test_a_worker_killed_after_claiming_leaves_its_claim_to_expire_and_nothing_i
 
         service.released = False
         service.script.append(hang)
-        proc = _spawn(database_url, service)
+        proc = spawn(database_url, service)
         deadline = time.monotonic() + 60
         while not [r for r in service.requests if r["path"] != "/token"] and time.monotonic() < deadline:
             time.sleep(0.05)
