@@ -182,8 +182,9 @@ def register(app: Flask) -> None:
         # The class name only: the message would carry the SQL and its parameters.
         log.warning("%s unavailable: %s", store, type(getattr(err, "orig", None) or err).__name__)
         detail = f"The service cannot reach its {store} right now; retry in a few seconds."
-        return problem(503, "service-unavailable", "Service unavailable", detail,
-                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return problem(
+            503, "service-unavailable", "Service unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -56,6 +56,7 @@ def vapid_keys():
     """Print a fresh VAPID key pair (private: base64url raw 32 bytes; public: applicationServerKey form)."""
     key = ec.generate_private_key(ec.SECP256R1())
     private = b64url(key.private_numbers().private_value.to_bytes(32, "big"))
-    public = b64url(key.public_key().public_bytes(serialization.Encoding.X962,
-                                                  serialization.PublicFormat.UncompressedPoint))
+    public = b64url(
+        key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
     click.echo(json.dumps({"private_key": private, "public_key": public}))

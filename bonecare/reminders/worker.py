@@ -61,8 +61,9 @@ def run_plan(app, now: datetime | None = None) -> dict:
 def run_dispatch(app, now: datetime | None = None, worker: str | None = None) -> Counter:
     """Send everything due (at a fixed `now`, or the app's clock read before each batch)."""
     with app.app_context():
-        return dispatching.dispatch(db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app),
-                                    stop=stopping(app))
+        return dispatching.dispatch(
+            db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app), stop=stopping(app)
+        )
 
 
 def run_recover(app, now: datetime | None = None) -> int:
@@ -85,8 +86,14 @@ def tick(app, now: datetime | None = None) -> dict:
     counts = run_dispatch(app, now)
     pruned = run_prune(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
-    return {"now": now.isoformat().replace("+00:00", "Z"), **summary, "claimed": counts.get("claimed", 0),
-            "recovered": recovered, "pruned": pruned, "planned": planned}
+    return {
+        "now": now.isoformat().replace("+00:00", "Z"),
+        **summary,
+        "claimed": counts.get("claimed", 0),
+        "recovered": recovered,
+        "pruned": pruned,
+        "planned": planned,
+    }
 
 
 def _guarded(name, func, app):
@@ -104,8 +111,13 @@ def _guarded(name, func, app):
             wait = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX) * random.uniform(0.8, 1.2)
             resume_at = time.monotonic() + wait
             if unavailable(exc):  # an outage: one line, no traceback (its message would carry SQL parameters)
-                log.warning("reminders job %s: database unavailable (%s); run %d failed, next try in %.0f s",
-                            name, type(getattr(exc, "orig", None) or exc).__name__, failures, wait)
+                log.warning(
+                    "reminders job %s: database unavailable (%s); run %d failed, next try in %.0f s",
+                    name,
+                    type(getattr(exc, "orig", None) or exc).__name__,
+                    failures,
+                    wait,
+                )
             else:
                 log.exception("reminders job %s failed; next try in %.0f s", name, wait)
             return
@@ -123,8 +135,15 @@ def configure(scheduler, app):
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
     jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
     for name, func in jobs.items():
-        scheduler.add_job(_guarded(name, func, app), "interval", seconds=INTERVALS[name], id=f"reminders-{name}",
-                          name=f"reminders {name}", next_run_time=datetime.now(UTC), replace_existing=True)
+        scheduler.add_job(
+            _guarded(name, func, app),
+            "interval",
+            seconds=INTERVALS[name],
+            id=f"reminders-{name}",
+            name=f"reminders {name}",
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+        )
     return scheduler
 
 
