@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_env())
     app.config.update(config or {})
     app.extensions["bonecare.clock"] = app.config.pop("CLOCK", None) or SystemClock()
+    _fail_fast(app.config)
     if hops := app.config["BONECARE_TRUSTED_PROXIES"]:
         # The client's address (for rate limits) is the one the nearest trusted proxy saw, never one a client wrote.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
@@ -72,6 +73,28 @@ def create_app(config: dict | None = None) -> Flask:
 
         worker.start_inline(app)
     return app
+
+
+def _fail_fast(config) -> None:
+    """Outages answer at once and heal by themselves: a pooled connection is pinged before each use (a failover
+    or restart kills them all), a connection attempt gives up after a few seconds, and the rate limiter does
+    what BONECARE_RATELIMIT_FAIL says when its storage is unreachable."""
+    engine = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    engine.setdefault("pool_pre_ping", True)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        engine.setdefault("connect_args", {}).setdefault("connect_timeout", config["BONECARE_DB_CONNECT_TIMEOUT"])
+    mode = config["BONECARE_RATELIMIT_FAIL"]
+    if mode not in ("open", "closed"):
+        raise ValueError(f"BONECARE_RATELIMIT_FAIL must be open or closed, not {mode!r}")
+    # open: each process keeps counting in its own memory (with a warning) and goes back to the storage when
+    # it answers again; closed: rate-limited endpoints answer 503 (errors.py) until it does.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", mode == "open")
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", mode == "open")
+    options = config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    options.setdefault("wrap_exceptions", True)
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss", "valkey")):
+        options.setdefault("socket_connect_timeout", 1)
+        options.setdefault("socket_timeout", 1)
 
 
 def _spec_kwargs() -> dict:

@@ -45,6 +45,8 @@ def from_env() -> dict:
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("BONECARE_REFRESH_TOKEN_DAYS", "30"))),
         "RATELIMIT_STORAGE_URI": env.get("BONECARE_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("BONECARE_RATELIMIT_ENABLED", "1") == "1",
+        "BONECARE_RATELIMIT_FAIL": env.get("BONECARE_RATELIMIT_FAIL", "open"),
+        "BONECARE_DB_CONNECT_TIMEOUT": int(env.get("BONECARE_DB_CONNECT_TIMEOUT", "3")),
         "BONECARE_AUTH_RATE_LIMIT": env.get("BONECARE_AUTH_RATE_LIMIT", "10 per minute"),
         "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": env.get("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
         "BONECARE_TRUSTED_PROXIES": int(env.get("BONECARE_TRUSTED_PROXIES", "0")),

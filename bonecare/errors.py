@@ -1,18 +1,22 @@
 """The DomainError tree and every RFC 9457 problem+json handler."""
 
 import logging
+import sqlite3
 import traceback
 
 import marshmallow as ma
 from flask import Flask, json
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import StatementError
+from limits.errors import StorageError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://bonecare.dev/problems/"
 PROBLEM_MIMETYPE = "application/problem+json"
+# What a 503 asks a client to wait: a failover or a restart of the database takes a few seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -164,10 +168,21 @@ def log_withheld(logger: logging.Logger, message: str, err: BaseException) -> No
         seen.add(id(err))
         lines.append("".join(traceback.format_tb(err.__traceback__)).rstrip())
         lines.append(f"{type(err).__module__}.{type(err).__qualname__}: (message withheld)")
-        if isinstance(err, StatementError) and err.statement:
+        if isinstance(err, sa_exc.StatementError) and err.statement:
             lines.append(f"SQL: {err.statement}")
         err = err.__cause__ or (None if err.__suppress_context__ else err.__context__)
     logger.error("\n".join(lines))
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether an error means a store is unreachable for now (connection refused, dropped or timed out, pool
+    exhausted, SQLite busy), so that trying again later may succeed, rather than a bug."""
+    if isinstance(error, sa_exc.DBAPIError):
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        if code is not None:  # SQLite files every error as "operational": only a busy or locked file is an outage
+            return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        return error.connection_invalidated or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return isinstance(error, sa_exc.TimeoutError | StorageError)
 
 
 def register(app: Flask) -> None:
@@ -183,6 +198,19 @@ def register(app: Flask) -> None:
         headers = {"Retry-After": str(int(retry_after))} if retry_after else {}
         detail = f"Rate limit exceeded ({err.description}); retry later."
         return problem(429, "rate-limited", "Too many requests", detail, headers=headers)
+
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    @app.errorhandler(StorageError)
+    def _store(err: Exception):
+        if not unavailable(err):
+            return _unexpected(err)
+        store = "rate-limit storage" if isinstance(err, StorageError) else "database"
+        # The class name only: the message would carry the SQL and its parameters.
+        log.warning("%s unavailable: %s", store, type(getattr(err, "orig", None) or err).__name__)
+        detail = f"The service cannot reach its {store} right now; retry in a few seconds."
+        return problem(
+            503, "service-unavailable", "Service unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -1,6 +1,8 @@
 """`flask reminders run | tick | vapid-keys`."""
 
 import json
+import signal
+import time
 from datetime import UTC, datetime
 
 import click
@@ -20,11 +22,14 @@ def run():
     """Run the reminders worker until stopped (plan, dispatch, recover, prune)."""
     app = current_app._get_current_object()
     click.echo(f"reminders worker {worker.worker_name(app)} starting")
-    scheduler = worker.blocking_scheduler(app)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+    stopping = worker.stopping(app)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    worker.start(app)
+    while not stopping.is_set():  # polled: a signal handler must not meet this thread inside Event.wait's lock
+        time.sleep(0.2)
+    worker.stop(app)
+    click.echo("reminders worker stopped")
 
 
 def _instant(_ctx, _param, value):
@@ -51,6 +56,7 @@ def vapid_keys():
     """Print a fresh VAPID key pair (private: base64url raw 32 bytes; public: applicationServerKey form)."""
     key = ec.generate_private_key(ec.SECP256R1())
     private = b64url(key.private_numbers().private_value.to_bytes(32, "big"))
-    public = b64url(key.public_key().public_bytes(serialization.Encoding.X962,
-                                                  serialization.PublicFormat.UncompressedPoint))
+    public = b64url(
+        key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
     click.echo(json.dumps({"private_key": private, "public_key": public}))

@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 
 from bonecare.accounts.models import User
 from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment
+from bonecare.errors import unavailable
 from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
 from bonecare.reminders.models import TERMINAL_STATUSES, Device, Occurrence, Reminder
@@ -186,8 +188,30 @@ def _deliver(backend: Backend, message: Message, devices: list) -> tuple[str, st
     return overall, "; ".join(errors)[:300] or None, max(waits) if waits else None, dead
 
 
-def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit: int = BATCH) -> Counter:
-    """Claim one batch and take every claimed occurrence to its next recorded state; commits."""
+def _store(session, results: list[dict], dead_devices: list, worker: str, now: datetime, until: float) -> None:
+    """Record a batch's outcomes and commit. Through a database outage keep trying while the claims' lease
+    lasts (until `until`, monotonic): what was sent must be recorded as sent, or it would be sent again."""
+    wait = 0.5
+    while True:
+        try:
+            _record(session, results, worker, now)
+            if dead_devices:
+                session.execute(update(Device).where(Device.id.in_(dead_devices))
+                                .values(active=False, deactivated_at=now).execution_options(synchronize_session=False))
+            session.commit()
+            return
+        except DBAPIError as exc:
+            session.rollback()
+            if not unavailable(exc) or time.monotonic() + wait > until:
+                raise
+            log.warning("database unavailable while recording %d outcomes; retrying in %.1f s", len(results), wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 10)
+
+
+def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit: int = BATCH, stop=None) -> Counter:
+    """Claim one batch and take every claimed occurrence to its next recorded state; commits. Once `stop` (an
+    Event) is set, sends not yet begun are handed back to pending."""
     session.commit()  # no write transaction of ours may hold SQLite's lock while we claim
     ids = claim(session.get_bind(), now, worker, limit)
     counts = Counter(claimed=len(ids))
@@ -230,8 +254,8 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
 
     def send(item):
         occ, deadline, _ = item
-        if time.monotonic() - started > LEASE.total_seconds() / 2:
-            return None  # a slow batch hands back what it cannot send within its lease
+        if time.monotonic() - started > LEASE.total_seconds() / 2 or (stop is not None and stop.is_set()):
+            return None  # a slow batch, or one whose process is stopping, hands back what it has not sent
         ttl = max(int((deadline - now).total_seconds()), 60)
         message = Message(str(occ.id), occ.key, occ.title, occ.body, ttl)
         return _deliver(backend, message, devices.get(occ.patient_id, []))
@@ -254,20 +278,18 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     for row in results:
         counts[row["status"] if row["status"] != "pending" else "retrying"] += 1
         counts["late"] += bool(row["late"])
-    _record(session, results, worker, now)
-    if dead_devices:
-        session.execute(update(Device).where(Device.id.in_(dead_devices))
-                        .values(active=False, deactivated_at=now).execution_options(synchronize_session=False))
-    session.commit()
+    _store(session, results, dead_devices, worker, now, until=started + LEASE.total_seconds() * 0.9)
     return counts
 
 
-def dispatch(session, backend: Backend, now, worker: str, limit: int = BATCH, max_batches: int = 1000) -> Counter:
-    """Dispatch batches until nothing is due; `now` is a callable read before each batch."""
+def dispatch(session, backend: Backend, now, worker: str, limit: int = BATCH, max_batches: int = 1000,
+             stop=None) -> Counter:
+    """Dispatch batches until nothing is due or `stop` (an Event) is set; `now` is a callable read before each
+    batch."""
     total = Counter()
     for _ in range(max_batches):
-        counts = dispatch_batch(session, backend, now(), worker, limit)
+        counts = dispatch_batch(session, backend, now(), worker, limit, stop)
         total.update(counts)
-        if counts["claimed"] < limit:
+        if counts["claimed"] < limit or (stop is not None and stop.is_set()):
             break
     return total

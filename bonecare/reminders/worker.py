@@ -1,18 +1,22 @@
 """The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, prune); the database
 holds the truth, so any number of workers is safe."""
 
+import atexit
 import logging
 import os
+import random
+import signal
 import socket
+import threading
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bonecare.clock import FixedClock
-from bonecare.errors import log_withheld
+from bonecare.errors import log_withheld, unavailable
 from bonecare.extensions import db
 from bonecare.reminders import dispatch as dispatching
 from bonecare.reminders.planner import plan
@@ -24,6 +28,8 @@ log = logging.getLogger(__name__)
 INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400}
 # Explicit, not APScheduler's defaults (whose 1-second misfire grace silently drops runs).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+# After a failed run a job sits out 5 s, then 10 s, 20 s… at most a minute (±20 %, so workers spread out).
+BACKOFF_FIRST, BACKOFF_MAX = 5, 60
 
 
 def worker_id() -> str:
@@ -34,6 +40,11 @@ def worker_id() -> str:
 def worker_name(app) -> str:
     """This app's worker name, made on first use: the one place that sets it."""
     return app.extensions.setdefault("bonecare.worker", worker_id())
+
+
+def stopping(app) -> threading.Event:
+    """Set when this process is shutting down: a batch in flight sends nothing more and hands the rest back."""
+    return app.extensions.setdefault("bonecare.stopping", threading.Event())
 
 
 def _clock(app, now: datetime | None):
@@ -50,7 +61,9 @@ def run_plan(app, now: datetime | None = None) -> dict:
 def run_dispatch(app, now: datetime | None = None, worker: str | None = None) -> Counter:
     """Send everything due (at a fixed `now`, or the app's clock read before each batch)."""
     with app.app_context():
-        return dispatching.dispatch(db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app))
+        return dispatching.dispatch(
+            db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app), stop=stopping(app)
+        )
 
 
 def run_recover(app, now: datetime | None = None) -> int:
@@ -73,16 +86,44 @@ def tick(app, now: datetime | None = None) -> dict:
     counts = run_dispatch(app, now)
     pruned = run_prune(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
-    return {"now": now.isoformat().replace("+00:00", "Z"), **summary, "claimed": counts.get("claimed", 0),
-            "recovered": recovered, "pruned": pruned, "planned": planned}
+    return {
+        "now": now.isoformat().replace("+00:00", "Z"),
+        **summary,
+        "claimed": counts.get("claimed", 0),
+        "recovered": recovered,
+        "pruned": pruned,
+        "planned": planned,
+    }
 
 
 def _guarded(name, func, app):
+    """The job, never raising: a failed run is logged and the job backs off, then resumes by itself."""
+    failures, resume_at = 0, 0.0
+
     def job():
+        nonlocal failures, resume_at
+        if time.monotonic() < resume_at:
+            return
         try:
             func(app)
-        except Exception as err:  # a failed run must not stop the scheduler; the next run tries again
-            log_withheld(log, f"reminders job {name} failed", err)
+        except Exception as exc:  # a failed run must not stop the scheduler; a later run tries again
+            failures += 1
+            wait = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX) * random.uniform(0.8, 1.2)
+            resume_at = time.monotonic() + wait
+            if unavailable(exc):  # an outage: one line, no traceback (its message would carry SQL parameters)
+                log.warning(
+                    "reminders job %s: database unavailable (%s); run %d failed, next try in %.0f s",
+                    name,
+                    type(getattr(exc, "orig", None) or exc).__name__,
+                    failures,
+                    wait,
+                )
+            else:
+                log_withheld(log, f"reminders job {name} failed; next try in {wait:.0f} s", exc)
+            return
+        if failures:
+            log.info("reminders job %s resumed after %d failed runs", name, failures)
+        failures, resume_at = 0, 0.0
 
     job.__name__ = f"reminders_{name}"
     return job
@@ -94,20 +135,63 @@ def configure(scheduler, app):
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
     jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
     for name, func in jobs.items():
-        scheduler.add_job(_guarded(name, func, app), "interval", seconds=INTERVALS[name], id=f"reminders-{name}",
-                          name=f"reminders {name}", next_run_time=datetime.now(UTC), replace_existing=True)
+        scheduler.add_job(
+            _guarded(name, func, app),
+            "interval",
+            seconds=INTERVALS[name],
+            id=f"reminders-{name}",
+            name=f"reminders {name}",
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+        )
     return scheduler
 
 
-def blocking_scheduler(app) -> BlockingScheduler:
-    """The `reminders run` scheduler."""
-    return configure(BlockingScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC), app)
+def scheduler_for(app) -> BackgroundScheduler:
+    """The worker's scheduler, not yet started: its jobs run on threads of this process."""
+    return configure(BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC, daemon=True), app)
+
+
+def start(app) -> BackgroundScheduler:
+    """Start the jobs; at exit (a web server's graceful stop, say) the worker stops as `stop` does."""
+    scheduler = app.extensions["bonecare.scheduler"] = scheduler_for(app)
+    scheduler.start()
+    atexit.register(stop, app)
+    return scheduler
+
+
+def stop(app) -> None:
+    """Stop gracefully: a batch in flight finishes the sends it began, records them and hands its other claims
+    back to pending at once (not after the lease); then the jobs stop."""
+    stopping(app).set()
+    scheduler = app.extensions.pop("bonecare.scheduler", None)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=True)
+        log.info("reminders worker %s stopped", worker_name(app))
 
 
 def start_inline(app) -> BackgroundScheduler:
     """Run the same jobs in a background thread of this (web) process: BONECARE_INLINE_WORKER=1."""
-    scheduler = configure(BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC, daemon=True), app)
-    scheduler.start()
-    app.extensions["bonecare.scheduler"] = scheduler
+    scheduler = start(app)
+    _stop_on_signals(app)
     log.info("reminders worker running inline")
     return scheduler
+
+
+def _stop_on_signals(app) -> None:
+    """Raise the stop flag the moment the web process is told to stop, then let the server's own handler act.
+    The exit hook alone comes too late: the interpreter first waits for the batch's threads to finish it."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        previous = signal.getsignal(signum)
+
+        def handler(number, frame, previous=previous):
+            stopping(app).set()
+            if callable(previous):
+                previous(number, frame)
+            elif previous == signal.SIG_DFL:  # no server handler: die as the signal would have us
+                signal.signal(number, signal.SIG_DFL)
+                os.kill(os.getpid(), number)
+
+        signal.signal(signum, handler)

@@ -27,25 +27,29 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = at("2026-03-10T08:00:00Z")
 
 
-def _seed(session, patients: int, occurrences: int) -> None:
-    """Patients with one FCM device each and `occurrences` due ones spread over them (bulk inserts)."""
+def seed(session, patients: int, occurrences: int, now=NOW, *, due=None, spread: int = 60, grace_seconds: int = 7200,
+         tag: str = "load") -> list[str]:
+    """Patients with one FCM device each and `occurrences` due ones spread over them (bulk inserts), due at `due`
+    (default `now`) or up to `spread` - 1 seconds before; returns the occurrences' ids."""
     ids = [uuid.uuid4() for _ in range(patients)]
     session.execute(insert(User), [
-        {"id": pid, "email": f"load{i}-{pid.hex[:6]}@example.org", "password_hash": "x", "role": "patient",
-         "display_name": "Load", "timezone": "UTC", "created_at": NOW} for i, pid in enumerate(ids)])
+        {"id": pid, "email": f"{tag}{i}-{pid.hex[:6]}@example.org", "password_hash": "x", "role": "patient",
+         "display_name": "Load", "timezone": "UTC", "created_at": now} for i, pid in enumerate(ids)])
     session.execute(insert(Device), [
-        {"id": uuid.uuid4(), "patient_id": pid, "platform": "fcm", "token": f"token-{i}", "active": True,
-         "created_at": NOW} for i, pid in enumerate(ids)])
-    rows = [{"id": uuid.uuid4(), "key": f"load:{n}", "patient_id": ids[n % patients], "kind": "custom",
-             "title": "Reminder", "body": "Open the app for details.", "local_date": NOW.date(),
-             "due_at": NOW - timedelta(seconds=n % 60), "grace_seconds": 7200, "status": "pending", "attempts": 0,
-             "late": False, "created_at": NOW, "updated_at": NOW} for n in range(occurrences)]
+        {"id": uuid.uuid4(), "patient_id": pid, "platform": "fcm", "token": f"token-{tag}-{i}", "active": True,
+         "created_at": now} for i, pid in enumerate(ids)])
+    due = due or now
+    rows = [{"id": uuid.uuid4(), "key": f"{tag}:{n}", "patient_id": ids[n % patients], "kind": "custom",
+             "title": "Reminder", "body": "Open the app for details.", "local_date": due.date(),
+             "due_at": due - timedelta(seconds=n % spread), "grace_seconds": grace_seconds, "status": "pending",
+             "attempts": 0, "late": False, "created_at": now, "updated_at": now} for n in range(occurrences)]
     for i in range(0, len(rows), 2000):
         session.execute(insert(Occurrence), rows[i:i + 2000])
     session.commit()
+    return [str(row["id"]) for row in rows]
 
 
-def _spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
+def spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reminders.worker_process", database_url, now.isoformat(),
@@ -57,9 +61,9 @@ def _spawn(database_url: str, service: FakeFcm, now=NOW) -> subprocess.Popen:
 @pytest.mark.skipif(not os.environ.get("BONECARE_TEST_DATABASE_URL"), reason="needs PostgreSQL")
 @pytest.mark.parametrize("workers", [2, 4])
 def test_ten_thousand_due_occurrences_each_delivered_exactly_once(app, session, database_url, tmp_path, workers):
-    _seed(session, patients=200, occurrences=10_000)
+    seed(session, patients=200, occurrences=10_000)
     with FakeFcm(tmp_path) as service:
-        procs = [_spawn(database_url, service) for _ in range(workers)]
+        procs = [spawn(database_url, service) for _ in range(workers)]
         reports = []
         for proc in procs:
             out, _ = proc.communicate(timeout=120)
@@ -75,7 +79,7 @@ def test_ten_thousand_due_occurrences_each_delivered_exactly_once(app, session, 
 
 def test_a_worker_killed_after_claiming_leaves_its_claim_to_expire_and_nothing_is_lost(app, session, database_url,
                                                                                       tmp_path, use_backend):
-    _seed(session, patients=1, occurrences=1)
+    seed(session, patients=1, occurrences=1)
     with FakeFcm(tmp_path) as service:
         def hang(request):  # accept the request, never answer while the worker lives
             deadline = time.monotonic() + 30
@@ -85,7 +89,7 @@ def test_a_worker_killed_after_claiming_leaves_its_claim_to_expire_and_nothing_i
 
         service.released = False
         service.script.append(hang)
-        proc = _spawn(database_url, service)
+        proc = spawn(database_url, service)
         deadline = time.monotonic() + 60
         while not [r for r in service.requests if r["path"] != "/token"] and time.monotonic() < deadline:
             time.sleep(0.05)

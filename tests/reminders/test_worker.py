@@ -248,7 +248,7 @@ def test_tick_and_vapid_keys_commands(app, auth, clock):
 def test_the_scheduler_has_explicit_job_defaults_and_the_four_jobs(app):
     from bonecare.reminders import worker
 
-    scheduler = worker.blocking_scheduler(app)
+    scheduler = worker.scheduler_for(app)
     assert {j.id for j in scheduler.get_jobs()} == {"reminders-plan", "reminders-dispatch", "reminders-recover",
                                                     "reminders-prune"}
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
