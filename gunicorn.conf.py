@@ -1,6 +1,6 @@
 """gunicorn settings the app relies on; `gunicorn` reads this file from the working directory (the repo root)."""
 
-from bonecare.transport import DRAIN_LIMIT
+from bonecare.web.transport import DRAIN_LIMIT
 
 
 def pre_request(worker, req):

@@ -1,10 +1,7 @@
 """bonecare: the backend that helps women taking exemestane protect their bones."""
 
-import importlib
-import importlib.util
 import logging
 import os
-import pkgutil
 from pathlib import Path
 
 from flask import Flask, request
@@ -13,21 +10,11 @@ from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bonecare import config as settings
-from bonecare import docs, errors, health, transport
+from bonecare import errors
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
-
-
-def _package_modules(name: str) -> list[str]:
-    """`bonecare.<package>.<name>` for every package that has one: models, routes and CLIs are found,
-    not listed, so that a new package needs no edit here."""
-    found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = f"{__name__}.{info.name}.{name}"
-        if info.ispkg and importlib.util.find_spec(module) is not None:
-            found.append(module)
-    return found
-
+from bonecare.ops import health
+from bonecare.web import docs, transport
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -45,8 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    for module in _package_modules("models"):
-        importlib.import_module(module)
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(
@@ -63,16 +48,46 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_require_json_body)
     transport.init_app(app)
     app.register_blueprint(docs.bp)
-    api.register_blueprint(health.bp)
-    for module in _package_modules("routes"):
-        api.register_blueprint(importlib.import_module(module).bp)
-    for module in _package_modules("cli"):
-        app.cli.add_command(importlib.import_module(module).cli)
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
+    for group in _commands():
+        app.cli.add_command(group)
     if app.config.get("BONECARE_INLINE_WORKER"):
         from bonecare.reminders import worker
 
         worker.start_inline(app)
     return app
+
+
+def _blueprints() -> list:
+    """The API, part by part: the app's table of contents (importing a part's routes imports its models)."""
+    from bonecare.accounts import routes as accounts
+    from bonecare.adherence import routes as adherence
+    from bonecare.assessment import routes as assessment
+    from bonecare.audit import routes as audit
+    from bonecare.careplan import routes as careplan
+    from bonecare.clinician import routes as clinician
+    from bonecare.dxa import routes as dxa
+    from bonecare.education import routes as education
+    from bonecare.exercise import routes as exercise
+    from bonecare.habits import routes as habits
+    from bonecare.intake import routes as intake
+    from bonecare.patients import routes as patients
+    from bonecare.reminders import routes as reminders
+    from bonecare.treatments import routes as treatments
+
+    parts = (accounts, patients, intake, exercise, habits, careplan, dxa, treatments, adherence, assessment, audit,
+             clinician, reminders, education)
+    return [health.bp, *(part.bp for part in parts)]
+
+
+def _commands() -> list:
+    """The command groups of `flask --app app …`: users, reminders and the demo clinic."""
+    from bonecare.accounts.cli import cli as users
+    from bonecare.demo.cli import cli as demo
+    from bonecare.reminders.cli import cli as reminders
+
+    return [users, reminders, demo]
 
 
 def _fail_fast(config) -> None:

@@ -1,70 +1,19 @@
-"""What the patient's logs share: client ids and idempotent create, local dates, tombstones."""
+"""The use cases the patient's logs (intake, exercise) share: create once, list, get, delete with a tombstone."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Uuid, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.dbtypes import UTCDateTime, new_id
-from bonecare.errors import Conflict, Invalid, NotFound
-from bonecare.pagination import paginate
+from bonecare.database import fingerprint, insert_once, owned
+from bonecare.errors import Invalid, NotFound
+from bonecare.localtime import local_date_of
+from bonecare.web.paging import paginate
 
 # How far ahead of the server's clock a logged instant may be (phones' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-class LogEntry:
-    """Columns every log entry has: a client-made id, the owner, the local day, a tombstone."""
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    local_date: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # A digest of the body as first stored, so a retry can be told from a different record.
-    fingerprint: Mapped[str] = mapped_column(String(64))
-
-    @declared_attr
-    def patient_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-
-    @declared_attr.directive
-    def __table_args__(cls):
-        return (Index(f"ix_{cls.__tablename__}_patient_day", "patient_id", "local_date"),)
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    # ZoneInfo keeps only a few zones strongly cached; a panel cycling through more reloads them each time.
-    return ZoneInfo(name)
-
-
-def local_date_of(instant: datetime, timezone: str) -> date:
-    """The patient-local calendar day an instant falls on."""
-    return instant.astimezone(_zone(timezone)).date()
-
-
-def local_today(timezone: str, now: datetime) -> date:
-    """The patient's local date right now."""
-    return local_date_of(now, timezone)
-
-
-def fingerprint(data: dict) -> str:
-    """A stable digest of a request body (without its id)."""
-    def canonical(value):
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        return value.isoformat() if isinstance(value, date) else value
-
-    plain = {k: canonical(v) for k, v in data.items() if k != "id"}
-    return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def create(session, model, patient, data: dict, *, instant_field: str, now: datetime):
@@ -84,29 +33,6 @@ def create(session, model, patient, data: dict, *, instant_field: str, now: date
     )
     # Insert first: a new id (the common case) costs no lookup; a retry meets the primary key.
     return insert_once(session, entry, lambda stored: stored.patient_id == patient.id and stored.fingerprint == digest)
-
-
-def insert_once(session, record, repeats) -> tuple[object, bool]:
-    """Commit a record whose id a client may have made: returns (record, True); when that id is stored
-    already, (the stored one, False) if `repeats(stored)` says this request is a retry of it, else a 409."""
-    session.add(record)
-    try:
-        session.commit()
-        return record, True
-    except IntegrityError:
-        session.rollback()
-    stored = session.get(type(record), record.id)
-    if stored is None or not repeats(stored):
-        raise Conflict("This id is already used by a different record.")
-    return stored, False
-
-
-def get(session, model, patient, entry_id) -> object:
-    """One live entry of the patient's, else 404."""
-    entry = session.get(model, entry_id)
-    if entry is None or entry.patient_id != patient.id or entry.deleted_at is not None:
-        raise NotFound("No such entry.")
-    return entry
 
 
 def filtered(stmt, model, query: dict):
@@ -168,7 +94,7 @@ class LogBook:
     def get(self, session, caller, pid, entry_id, now):
         """One entry."""
         access = open_record(session, caller, pid, resource=self.resource, resource_id=entry_id, now=now)
-        return get(session, self.model, access.patient, entry_id)
+        return owned(session, self.model, access.patient, entry_id)
 
     def delete(self, session, caller, pid, entry_id, now):
         """Delete an entry, leaving a tombstone."""

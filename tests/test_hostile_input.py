@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from bonecare.pagination import encode_cursor
+from bonecare.web.paging import encode_cursor
 from tests.problems import assert_problem
 
 API = "/api/v1"

@@ -7,7 +7,7 @@ from bonecare.accounts import service
 from bonecare.clock import now
 from bonecare.errors import Conflict
 from bonecare.extensions import db
-from bonecare.schemas import validate_timezone
+from bonecare.web.schemas import validate_timezone
 
 cli = AppGroup("users", help="Manage clinician and admin accounts.")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bonecare.dbtypes import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, new_id
 from bonecare.extensions import db
 
 SMOKING_STATUSES = ("never", "former", "current")

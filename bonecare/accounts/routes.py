@@ -23,9 +23,9 @@ from bonecare.accounts.schemas import (
 from bonecare.clock import now
 from bonecare.errors import DomainError
 from bonecare.extensions import db, limiter
-from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
 from bonecare.web.parser import loads
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, tokens and care teams")
 

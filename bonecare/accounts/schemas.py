@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, Strict, validate_timezone
+from bonecare.web.schemas import AwareDateTime, Strict, validate_timezone
 
 
 class Email(ma.fields.Email):

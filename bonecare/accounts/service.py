@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
-from bonecare.dbtypes import UTCDateTime
+from bonecare.database import UTCDateTime
 from bonecare.errors import Conflict, Invalid, NotFound, Unauthorized
-from bonecare.pagination import paginate
+from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in clinic

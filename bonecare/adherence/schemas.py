@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from bonecare.exercise.models import KINDS
-from bonecare.schemas import AwareDateTime, Date, DateRange
+from bonecare.web.schemas import AwareDateTime, Date, DateRange
 
 
 class _NutrientToday(ma.Schema):

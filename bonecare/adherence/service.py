@@ -9,7 +9,7 @@ from bonecare.careplan.service import targets_for_many
 from bonecare.errors import Invalid
 from bonecare.exercise.models import KINDS
 from bonecare.guidance import targets as t
-from bonecare.logbook import local_date_of, local_today
+from bonecare.localtime import local_date_of, local_today
 
 # A window longer than this is refused: nobody reads ten years of adherence at once.
 MAX_WINDOW_DAYS = 3660

@@ -6,11 +6,11 @@ from sqlalchemy import Date, Uuid, bindparam, func, select
 
 from bonecare.accounts.access import open_record
 from bonecare.careplan.service import targets_for
-from bonecare.dbtypes import UTCDateTime
+from bonecare.database import UTCDateTime
 from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.intake.models import Intake
-from bonecare.logbook import local_today
+from bonecare.localtime import local_today
 from bonecare.reminders.models import Occurrence
 
 # Built once with bound parameters: today is read on every app launch, and building

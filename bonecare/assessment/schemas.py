@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from bonecare.guidance.rules import SEVERITY_RANK
-from bonecare.schemas import Date
+from bonecare.web.schemas import Date
 
 
 class FlagOut(ma.Schema):

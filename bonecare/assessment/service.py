@@ -11,7 +11,7 @@ from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, Facts, TreatmentFacts, assess
-from bonecare.logbook import local_today
+from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 
 

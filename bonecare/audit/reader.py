@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
 from bonecare.audit.models import AccessLogEntry
-from bonecare.pagination import paginate
+from bonecare.web.paging import paginate
 
 
 def access_log(session, caller, pid, query: dict, now: datetime) -> dict:

@@ -7,8 +7,8 @@ from bonecare.audit.reader import access_log
 from bonecare.audit.schemas import AccessLogEntryOut
 from bonecare.clock import now
 from bonecare.extensions import db
-from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/patients", description="Who else read or changed the record")
 

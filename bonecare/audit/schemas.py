@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from bonecare.schemas import AwareDateTime
+from bonecare.web.schemas import AwareDateTime
 
 
 class ActorOut(ma.Schema):

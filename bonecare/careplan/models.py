@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.dbtypes import UTCDateTime
+from bonecare.database import UTCDateTime
 from bonecare.extensions import db
 
 

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from bonecare.exercise.models import KINDS
 from bonecare.guidance import targets as t
-from bonecare.schemas import AwareDateTime, Date, Strict
+from bonecare.web.schemas import AwareDateTime, Date, Strict
 
 
 class WeeklyTarget(Strict):

@@ -11,8 +11,8 @@ from bonecare.clinician.csv_export import as_csv
 from bonecare.clinician.schemas import PanelQuery, PanelRow
 from bonecare.clock import now
 from bonecare.extensions import db
-from bonecare.schemas import page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import page_of
 
 bp = Blueprint("clinician", __name__, url_prefix="/api/v1/clinician", description="The clinician's panel")
 

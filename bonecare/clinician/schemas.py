@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance.rules import FLAG_CODES, SEVERITY_RANK
-from bonecare.schemas import AwareDateTime, Date, PageQuery
+from bonecare.web.schemas import AwareDateTime, Date, PageQuery
 
 SORTS = ("severity", "adherence", "-adherence", "next_dxa", "name")
 

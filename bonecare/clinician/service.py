@@ -11,7 +11,7 @@ from bonecare.audit.service import record_many
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import SEVERITY_RANK, assess
-from bonecare.pagination import decode_cursor, encode_cursor
+from bonecare.web.paging import decode_cursor, encode_cursor
 
 
 def _adherence_row(summary: dict, window_days: int) -> dict:

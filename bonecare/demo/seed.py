@@ -11,12 +11,13 @@ from sqlalchemy import insert, select
 
 from bonecare.accounts.models import CareTeamMember, User
 from bonecare.accounts.passwords import hash_password
+from bonecare.database import fingerprint
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.exercise.models import Exercise
 from bonecare.guidance import targets as t
 from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
-from bonecare.logbook import fingerprint, local_today
+from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 
 CLINICIAN_EMAIL = "clinician@demo.bonecare.dev"

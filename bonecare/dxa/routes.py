@@ -18,8 +18,8 @@ from bonecare.dxa.schemas import (
     ResultOut,
 )
 from bonecare.extensions import db
-from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint("dxa", __name__, url_prefix="/api/v1/patients", description="DXA appointments and results, labs")
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance import targets as t
-from bonecare.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict
 
 T_SCORE_RANGE = validate.Range(-7, 5)
 PERCENT_RANGE = validate.Range(0, 100)

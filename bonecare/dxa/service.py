@@ -7,11 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
+from bonecare.database import insert_once
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Conflict, Invalid, NotFound
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
-from bonecare.logbook import insert_once, local_today, page
+from bonecare.localtime import local_today
+from bonecare.logbook import page
 
 _WRITERS = ("clinician",)
 

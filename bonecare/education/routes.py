@@ -7,8 +7,8 @@ from bonecare.clock import now
 from bonecare.education import service
 from bonecare.education.schemas import AudienceQuery, CatalogueQuery, RecommendationOut, TopicOut, TopicSummaryOut
 from bonecare.extensions import db
-from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint(
     "education", __name__, url_prefix="/api/v1",

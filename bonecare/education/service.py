@@ -9,7 +9,7 @@ from bonecare.guidance import education
 from bonecare.guidance.education import Topic
 from bonecare.guidance.education.recommend import recommend
 from bonecare.guidance.rules import assess
-from bonecare.pagination import page_of_list
+from bonecare.web.paging import page_of_list
 
 _RESOURCE = "education"
 

@@ -5,9 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.dbtypes import UTCDateTime
+from bonecare.database import LogEntry, UTCDateTime
 from bonecare.extensions import db
-from bonecare.logbook import LogEntry
 
 KINDS = ("balance", "flexibility", "endurance", "resistance")
 INTENSITIES = ("light", "moderate", "vigorous")

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.exercise.models import INTENSITIES, KINDS
-from bonecare.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
 
 
 class ExerciseIn(Strict):

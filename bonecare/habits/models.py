@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Integer, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.dbtypes import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, new_id
 from bonecare.extensions import db
 
 

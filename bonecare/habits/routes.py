@@ -11,8 +11,8 @@ from bonecare.errors import Invalid
 from bonecare.extensions import db
 from bonecare.habits import service
 from bonecare.habits.schemas import HabitDayIn, HabitDayOut
-from bonecare.schemas import EARLIEST, LATEST, LogQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import EARLIEST, LATEST, LogQuery, page_of
 
 bp = Blueprint("habits", __name__, url_prefix="/api/v1/patients", description="Cigarettes and drinks, per local day")
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, Date, Strict
+from bonecare.web.schemas import AwareDateTime, Date, Strict
 
 
 class HabitDayIn(Strict):

@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from bonecare.accounts.access import open_record
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
-from bonecare.logbook import filtered, local_today
-from bonecare.pagination import paginate
+from bonecare.localtime import local_today
+from bonecare.logbook import filtered
+from bonecare.web.paging import paginate
 
 _RESOURCE = "habits"
 

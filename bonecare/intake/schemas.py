@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
 
 CALCIUM_MG_PER_ENTRY_MAX = 5000
 VITAMIN_D_IU_PER_ENTRY_MAX = 100_000

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.accounts.models import SMOKING_STATUSES
-from bonecare.schemas import AwareDateTime, Strict, TimeOfDay, validate_timezone
+from bonecare.web.schemas import AwareDateTime, Strict, TimeOfDay, validate_timezone
 
 
 class QuietHours(Strict):

@@ -10,17 +10,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bonecare.accounts.models import User
 from bonecare.dxa.models import DxaAppointment
-from bonecare.logbook import local_date_of
+from bonecare.localtime import local_date_of, local_instant
 from bonecare.reminders.models import Occurrence, Reminder
-from bonecare.reminders.schedule import (
-    DAILY_GRACE,
-    DXA_GRACE,
-    DXA_LEADS,
-    DXA_TIME,
-    days_of,
-    local_instant,
-    parse_time,
-)
+from bonecare.reminders.schedule import DAILY_GRACE, DXA_GRACE, DXA_LEADS, DXA_TIME, days_of, parse_time
 
 # How many local days ahead occurrences exist, so that a worker that was down finds them waiting.
 HORIZON_DAYS = 2

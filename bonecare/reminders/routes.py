@@ -16,8 +16,8 @@ from bonecare.reminders.schemas import (
     ReminderOut,
     ReminderPatch,
 )
-from bonecare.schemas import PageQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint("reminders", __name__, url_prefix="/api/v1/patients",
                description="Reminder rules, push devices and the notifications sent")

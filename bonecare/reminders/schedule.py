@@ -1,8 +1,9 @@
 """Pure time rules of reminders: RFC 5545 local times, days of week, quiet hours, backoff."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
+
+from bonecare.localtime import local_date_of, local_instant, zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -23,18 +24,6 @@ def parse_time(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def local_instant(day: date, at: time, timezone: str) -> datetime:
-    """The UTC instant of a local wall-clock time, by RFC 5545: a time inside a gap (spring forward)
-    moves forward by the length of the gap; an ambiguous one (fall back) is its first occurrence.
-    Python's fold=0 is exactly that rule (PEP 495): the offset in force before the transition."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).replace(fold=0).astimezone(UTC)
-
-
-def local_date(instant: datetime, timezone: str) -> date:
-    """The local calendar date of an instant in a zone."""
-    return instant.astimezone(ZoneInfo(timezone)).date()
-
-
 def days_of(value: str) -> set[int]:
     """A stored "mon,tue" as weekday numbers (Monday 0)."""
     return {DAYS.index(d) for d in value.split(",") if d}
@@ -44,7 +33,7 @@ def next_fire(time_of_day: str, days_of_week: str, timezone: str, after: datetim
     """The next instant at or after `after` at which a rule fires."""
     weekdays = days_of(days_of_week)
     at = parse_time(time_of_day)
-    start = local_date(after, timezone)
+    start = local_date_of(after, timezone)
     for offset in range(9):
         day = start + timedelta(days=offset)
         if day.weekday() in weekdays:
@@ -58,7 +47,7 @@ def in_quiet_hours(instant: datetime, timezone: str, start: str | None, end: str
     """Whether an instant falls in the patient's quiet hours [start, end) on her local clock."""
     if not start or not end or start == end:
         return False
-    clock = instant.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    clock = instant.astimezone(zone(timezone)).strftime("%H:%M")
     if start < end:
         return start <= clock < end
     return clock >= start or clock < end  # overnight, e.g. 22:00–07:00

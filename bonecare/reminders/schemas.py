@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from bonecare.reminders.models import OCCURRENCE_STATUSES
 from bonecare.reminders.schedule import DAYS
-from bonecare.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
+from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
 
 KINDS = ("supplement", "exercise", "custom")
 PLATFORMS = ("webpush", "fcm")

@@ -7,13 +7,13 @@ from sqlalchemy import func, select, update
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
+from bonecare.database import insert_once
 from bonecare.errors import Invalid, NotFound
-from bonecare.logbook import insert_once
-from bonecare.pagination import paginate
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
 from bonecare.reminders.models import Device, Occurrence, Reminder
 from bonecare.reminders.planner import plan
 from bonecare.reminders.schedule import DAYS, next_fire
+from bonecare.web.paging import paginate
 
 _FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "skip_if_done")
 # Enough for every reminder and phone a patient could want; a bound on what one account can make the worker do.

@@ -7,10 +7,10 @@ from flask.views import MethodView
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
-from bonecare.schemas import PageQuery, page_of
 from bonecare.treatments import service
 from bonecare.treatments.schemas import TreatmentIn, TreatmentOut, TreatmentPatch
 from bonecare.web import Blueprint
+from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint("treatments", __name__, url_prefix="/api/v1/patients", description="Bone-modifying agents")
 

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import AGENTS
-from bonecare.schemas import AwareDateTime, ClientId, Date, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, Date, Strict
 
 _INTERVAL = validate.Range(1, 3650)
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from bonecare.accounts.access import open_record
 from bonecare.dxa.service import Records
 from bonecare.errors import Invalid, NotFound
-from bonecare.logbook import local_today
+from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 
 _FIELDS = ("agent", "started_on", "stopped_on", "last_dose_on", "dose_interval_days", "note")

@@ -9,7 +9,7 @@ Create Date: 2026-11-29 14:50:46.901089
 from alembic import op
 import sqlalchemy as sa
 
-import bonecare.dbtypes
+import bonecare.database
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('last_dose_on', sa.Date(), nullable=True),
     sa.Column('dose_interval_days', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=1000), nullable=True),
-    sa.Column('created_at', bonecare.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bonecare.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bonecare.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bonecare.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_treatments_created_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['patient_id'], ['users.id'], name=op.f('fk_treatments_patient_id_users'), ondelete='CASCADE'),

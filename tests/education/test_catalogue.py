@@ -3,7 +3,7 @@
 import pytest
 
 from bonecare.guidance.education import catalogue
-from bonecare.pagination import encode_cursor
+from bonecare.web.paging import encode_cursor
 from tests.problems import assert_problem
 
 URL = "/api/v1/education"

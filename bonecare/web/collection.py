@@ -8,8 +8,8 @@ from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.logbook import LogBook
-from bonecare.schemas import LogQuery, page_of
 from bonecare.web import Blueprint
+from bonecare.web.schemas import LogQuery, page_of
 
 
 def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, description: str) -> Blueprint:

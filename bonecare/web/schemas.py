@@ -1,11 +1,11 @@
 """Schema pieces every package shares: strict base, aware instants, pages of results."""
 
-import zoneinfo
 from datetime import UTC, date
-from functools import cache
 
 import marshmallow as ma
 from marshmallow import validate
+
+from bonecare.localtime import places
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -56,33 +56,9 @@ class AwareDateTime(ma.fields.AwareDateTime):
         return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-# A patient's time zone must be a place: UTC, or an IANA Area/Location name in one of these areas. This refuses the
-# names that are not places (localtime, Factory, posixrules, EST5EDT, Etc/GMT+5, …) and the old aliases (US/Eastern,
-# GB, Zulu), each of which has a canonical Area/Location twin.
-PLACE_AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
-
-
-@cache
-def _zones() -> frozenset[str]:
-    """The time zones we accept: the places among those this machine knows."""
-    places = {z for z in zoneinfo.available_timezones() if z.partition("/")[0] in PLACE_AREAS and "/" in z}
-    return frozenset(places | {"UTC"})
-
-
 def validate_timezone(name: str) -> None:
     """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, and that this machine knows."""
-    if name not in _zones():
+    if name not in places():
         raise ma.ValidationError("Unknown time zone: use an IANA Area/Location name such as Europe/Lisbon, or UTC.")
 
 

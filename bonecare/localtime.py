@@ -1,0 +1,53 @@
+"""Time zones and patient-local dates, in one place: which zones are places, the local day of an instant, and
+the instant of a local wall-clock time."""
+
+import zoneinfo
+from datetime import UTC, date, datetime, time
+from functools import cache
+from zoneinfo import ZoneInfo
+
+# A patient's time zone must be a place: UTC, or an IANA Area/Location name in one of these areas. This refuses the
+# names that are not places (localtime, Factory, posixrules, EST5EDT, Etc/GMT+5, …) and the old aliases (US/Eastern,
+# GB, Zulu), each of which has a canonical Area/Location twin.
+PLACE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+@cache
+def places() -> frozenset[str]:
+    """The time zones we accept: the places among those this machine knows."""
+    places = {z for z in zoneinfo.available_timezones() if z.partition("/")[0] in PLACE_AREAS and "/" in z}
+    return frozenset(places | {"UTC"})
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo of a name, kept (ZoneInfo strongly caches only a few)."""
+    return ZoneInfo(name)
+
+
+def local_date_of(instant: datetime, timezone: str) -> date:
+    """The patient-local calendar day an instant falls on."""
+    return instant.astimezone(zone(timezone)).date()
+
+
+def local_today(timezone: str, now: datetime) -> date:
+    """The patient's local date right now."""
+    return local_date_of(now, timezone)
+
+
+def local_instant(day: date, at: time, timezone: str) -> datetime:
+    """The UTC instant of a local wall-clock time, by RFC 5545: a time inside a gap (spring forward)
+    moves forward by the length of the gap; an ambiguous one (fall back) is its first occurrence.
+    Python's fold=0 is exactly that rule (PEP 495): the offset in force before the transition."""
+    return datetime.combine(day, at, tzinfo=zone(timezone)).replace(fold=0).astimezone(UTC)
