@@ -44,17 +44,27 @@ def in_process(database_url: str, n: int = 1000) -> dict:
     with app.app_context():
         upgrade()
     client = app.test_client()
-    body = {"email": f"{uuid.uuid4().hex}@example.org", "password": "bench password", "display_name": "B",
-            "timezone": "America/New_York"}
+    body = {
+        "email": f"{uuid.uuid4().hex}@example.org",
+        "password": "bench password",
+        "display_name": "B",
+        "timezone": "America/New_York",
+    }
     client.post("/api/v1/auth/register", json=body)
     token = client.post("/api/v1/auth/login", json={"email": body["email"], "password": body["password"]}).json
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     results = {}
     for name, call in {
         "POST intake": lambda: client.post(
-            "/api/v1/patients/me/intake", headers=headers,
-            json={"id": str(uuid.uuid4()), "taken_at": datetime.now(UTC).isoformat(), "calcium_mg": 500,
-                  "source": "supplement"}),
+            "/api/v1/patients/me/intake",
+            headers=headers,
+            json={
+                "id": str(uuid.uuid4()),
+                "taken_at": datetime.now(UTC).isoformat(),
+                "calcium_mg": 500,
+                "source": "supplement",
+            },
+        ),
         "GET today": lambda: client.get("/api/v1/patients/me/today", headers=headers),
     }.items():
         for _ in range(50):  # warm-up
@@ -90,8 +100,12 @@ def server_rss(database_url: str, workdir: str, n: int = 10_000) -> dict:
             if i % 2:
                 call("GET", "/api/v1/patients/me/today", token, None)
             else:
-                call("POST", "/api/v1/patients/me/intake", token,
-                     {"taken_at": datetime.now(UTC).isoformat(), "vitamin_d_iu": 800, "source": "supplement"})
+                call(
+                    "POST",
+                    "/api/v1/patients/me/intake",
+                    token,
+                    {"taken_at": datetime.now(UTC).isoformat(), "vitamin_d_iu": 800, "source": "supplement"},
+                )
             if i == 1000:
                 after_warmup = _rss_kib(worker_pid)[0]
         rss, peak = _rss_kib(worker_pid)
@@ -111,8 +125,10 @@ def main() -> None:
             print(f"{name:22s} {endpoint:12s} in-process median {median:6.2f} ms   p95 {p95:6.2f} ms")
         url = _fresh_database(args.database_url, workdir) if args.database_url else f"sqlite:///{workdir}/srv.sqlite3"
         rss = server_rss(url, workdir)
-        print(f"{name:22s} server RSS after 1,000 requests {rss['rss_after_1000_kib'] / 1024:.1f} MiB, "
-              f"after 10,000 {rss['rss_end_kib'] / 1024:.1f} MiB, peak {rss['peak_kib'] / 1024:.1f} MiB")
+        print(
+            f"{name:22s} server RSS after 1,000 requests {rss['rss_after_1000_kib'] / 1024:.1f} MiB, "
+            f"after 10,000 {rss['rss_end_kib'] / 1024:.1f} MiB, peak {rss['peak_kib'] / 1024:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,22 @@ def wrk_script(path: Path, calls: list[tuple[str, str, dict | None]], token: str
 def run_wrk(base: str, script: Path, seconds: int, connections: int) -> dict:
     """wrk's requests/s, p50 and p99 (ms) and count of non-2xx answers."""
     out = subprocess.run(
-        ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script),
-         base],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(WRK_THREADS),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -111,11 +124,19 @@ def _history(call, patient: world.Account, days: int = 60) -> None:
     start = datetime.now(UTC) - timedelta(days=days)
     for day in range(days):
         at = (start + timedelta(days=day, hours=9)).isoformat().replace("+00:00", "Z")
-        call("POST", f"{world.API}/patients/me/intake", patient.access,
-             {"taken_at": at, "calcium_mg": 600, "vitamin_d_iu": 400, "source": "supplement"})
+        call(
+            "POST",
+            f"{world.API}/patients/me/intake",
+            patient.access,
+            {"taken_at": at, "calcium_mg": 600, "vitamin_d_iu": 400, "source": "supplement"},
+        )
         if day % 2:
-            call("POST", f"{world.API}/patients/me/exercise", patient.access,
-                 {"started_at": at, "duration_min": 30, "kind": "resistance"})
+            call(
+                "POST",
+                f"{world.API}/patients/me/exercise",
+                patient.access,
+                {"started_at": at, "duration_min": 30, "kind": "resistance"},
+            )
 
 
 def bench_bonecare(label: str, database_url: str, args, workdir: Path, bare: dict) -> list[dict]:
@@ -169,8 +190,16 @@ def _memory(label, base, pid, endpoints, token, args, workdir) -> dict:
     started = time.monotonic()
     done, errors = load(args.memory_requests)
     after = rss_kib(pid)
-    return {"db": label, "memory": True, "before": before, "after": after, "growth": after / before - 1,
-            "requests": done, "errors": errors, "seconds": time.monotonic() - started}
+    return {
+        "db": label,
+        "memory": True,
+        "before": before,
+        "after": after,
+        "growth": after / before - 1,
+        "requests": done,
+        "errors": errors,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def bench_bare(args, workdir: Path) -> dict:
@@ -190,12 +219,16 @@ def bench_bare(args, workdir: Path) -> dict:
 
 def report(bare: dict, rows: list[dict], args) -> None:
     """The table, with each target marked."""
-    print(f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{args.seconds}s; gunicorn --workers {WORKERS} "
-          f"--threads {THREADS} for both apps; ratio = requests/s over the bare app's (POST or GET)\n")
+    print(
+        f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{args.seconds}s; gunicorn --workers {WORKERS} "
+        f"--threads {THREADS} for both apps; ratio = requests/s over the bare app's (POST or GET)\n"
+    )
     print(f"{'app / database':<22}{'endpoint':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'non-2xx':>9}")
     for kind, result in bare.items():
-        print(f"{'bare Flask':<22}{kind.upper() + ' /echo':<16}{result['rps']:>9.0f}{result['p50']:>9.1f}"
-              f"{result['p99']:>9.1f}{1:>8.2f}{result['errors']:>9}")
+        print(
+            f"{'bare Flask':<22}{kind.upper() + ' /echo':<16}{result['rps']:>9.0f}{result['p50']:>9.1f}"
+            f"{result['p99']:>9.1f}{1:>8.2f}{result['errors']:>9}"
+        )
     for row in rows:
         if row.get("memory"):
             continue
@@ -205,14 +238,18 @@ def report(bare: dict, rows: list[dict], args) -> None:
         if row["p99"] > TARGET_P99_MS:
             marks.append(f"p99 > {TARGET_P99_MS:.0f} ms")
         verdict = "MISSED: " + ", ".join(marks) if marks else "ok"
-        print(f"{'bonecare / ' + row['db']:<22}{row['endpoint']:<16}{row['rps']:>9.0f}{row['p50']:>9.1f}"
-              f"{row['p99']:>9.1f}{row['ratio']:>8.2f}{row['errors']:>9}  {verdict}")
+        print(
+            f"{'bonecare / ' + row['db']:<22}{row['endpoint']:<16}{row['rps']:>9.0f}{row['p50']:>9.1f}"
+            f"{row['p99']:>9.1f}{row['ratio']:>8.2f}{row['errors']:>9}  {verdict}"
+        )
     for row in rows:
         if row.get("memory"):
             verdict = "ok" if row["growth"] <= TARGET_RSS_GROWTH else f"MISSED: > {TARGET_RSS_GROWTH:.0%}"
-            print(f"\nmemory, {row['db']}: RSS of gunicorn (master + {WORKERS} workers) {row['before'] / 1024:.1f} MiB "
-                  f"after warm-up -> {row['after'] / 1024:.1f} MiB after {row['requests']} mixed requests "
-                  f"({row['errors']} non-2xx, {row['seconds']:.0f} s): {row['growth']:+.1%}  {verdict}")
+            print(
+                f"\nmemory, {row['db']}: RSS of gunicorn (master + {WORKERS} workers) {row['before'] / 1024:.1f} MiB "
+                f"after warm-up -> {row['after'] / 1024:.1f} MiB after {row['requests']} mixed requests "
+                f"({row['errors']} non-2xx, {row['seconds']:.0f} s): {row['growth']:+.1%}  {verdict}"
+            )
 
 
 def main() -> int:

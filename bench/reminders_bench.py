@@ -46,8 +46,9 @@ def _app(database_url: str):
 
     from bonecare import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BONECARE_PUSH_BACKEND": "noop",
-                      "BONECARE_INLINE_WORKER": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "BONECARE_PUSH_BACKEND": "noop", "BONECARE_INLINE_WORKER": False}
+    )
     with app.app_context():
         upgrade()
     return app
@@ -61,15 +62,37 @@ def _seed_rules(session, n: int, now: datetime, times: list[str]) -> list:
     from bonecare.reminders.models import Reminder
 
     patients = [uuid.uuid4() for _ in range(max(n // 5, 1))]
-    session.execute(insert(User), [
-        {"id": p, "email": f"{p.hex}@example.org", "password_hash": "x", "role": "patient", "display_name": "B",
-         "timezone": "UTC", "created_at": now - timedelta(days=1)} for p in patients])
-    rules = [{"id": uuid.uuid4(), "patient_id": patients[i % len(patients)], "kind": "supplement",
-              "time_of_day": times[i % len(times)], "days_of_week": "mon,tue,wed,thu,fri,sat,sun",
-              "enabled": True, "skip_if_done": True, "created_at": now - timedelta(days=1),
-              "updated_at": now - timedelta(days=1)} for i in range(n)]
+    session.execute(
+        insert(User),
+        [
+            {
+                "id": p,
+                "email": f"{p.hex}@example.org",
+                "password_hash": "x",
+                "role": "patient",
+                "display_name": "B",
+                "timezone": "UTC",
+                "created_at": now - timedelta(days=1),
+            }
+            for p in patients
+        ],
+    )
+    rules = [
+        {
+            "id": uuid.uuid4(),
+            "patient_id": patients[i % len(patients)],
+            "kind": "supplement",
+            "time_of_day": times[i % len(times)],
+            "days_of_week": "mon,tue,wed,thu,fri,sat,sun",
+            "enabled": True,
+            "skip_if_done": True,
+            "created_at": now - timedelta(days=1),
+            "updated_at": now - timedelta(days=1),
+        }
+        for i in range(n)
+    ]
     for i in range(0, n, 2000):
-        session.execute(insert(Reminder), rules[i:i + 2000])
+        session.execute(insert(Reminder), rules[i : i + 2000])
     session.commit()
     return rules
 
@@ -87,13 +110,28 @@ def throughput(database_url: str, n: int) -> float:
     marks = [(now - timedelta(minutes=k)).replace(second=0) for k in range(1, 11)]  # due in the last 10 minutes
     with app.app_context():
         rules = _seed_rules(db.session, n, now, [m.strftime("%H:%M") for m in marks])
-        rows = [{"id": uuid.uuid4(), "key": f"reminder:{r['id']}:{mark.date()}", "patient_id": r["patient_id"],
-                 "reminder_id": r["id"], "kind": "supplement", "title": "Time for your daily routine",
-                 "body": "Open the app to see today's plan.", "local_date": mark.date(), "due_at": mark,
-                 "grace_seconds": 7200, "status": "pending", "attempts": 0, "late": False, "created_at": now,
-                 "updated_at": now} for r, mark in ((r, marks[i % len(marks)]) for i, r in enumerate(rules))]
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "key": f"reminder:{r['id']}:{mark.date()}",
+                "patient_id": r["patient_id"],
+                "reminder_id": r["id"],
+                "kind": "supplement",
+                "title": "Time for your daily routine",
+                "body": "Open the app to see today's plan.",
+                "local_date": mark.date(),
+                "due_at": mark,
+                "grace_seconds": 7200,
+                "status": "pending",
+                "attempts": 0,
+                "late": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for r, mark in ((r, marks[i % len(marks)]) for i, r in enumerate(rules))
+        ]
         for i in range(0, n, 2000):
-            db.session.execute(insert(Occurrence), rows[i:i + 2000])
+            db.session.execute(insert(Occurrence), rows[i : i + 2000])
         db.session.commit()
     start = time.perf_counter()
     counts = worker.run_dispatch(app, now, worker="bench")
@@ -148,14 +186,23 @@ def lateness(database_url: str, n: int) -> dict:
     finally:
         scheduler.shutdown(wait=True)
     with app.app_context():
-        due = dict(db.session.execute(select(Occurrence.key, Occurrence.due_at)
-                                      .where(Occurrence.due_at.in_(marks))).all())
-        statuses = dict(db.session.execute(select(Occurrence.status, func.count())
-                                           .where(Occurrence.due_at.in_(marks)).group_by(Occurrence.status)).all())
+        due = dict(
+            db.session.execute(select(Occurrence.key, Occurrence.due_at).where(Occurrence.due_at.in_(marks))).all()
+        )
+        statuses = dict(
+            db.session.execute(
+                select(Occurrence.status, func.count()).where(Occurrence.due_at.in_(marks)).group_by(Occurrence.status)
+            ).all()
+        )
     late = sorted((backend.sent_at[k] - d).total_seconds() for k, d in due.items() if k in backend.sent_at)
-    return {"occurrences": len(due), "statuses": statuses, "p50_s": statistics.median(late),
-            "p95_s": late[int(len(late) * 0.95) - 1], "max_s": late[-1],
-            "dispatch_interval_s": worker.INTERVALS["dispatch"]}
+    return {
+        "occurrences": len(due),
+        "statuses": statuses,
+        "p50_s": statistics.median(late),
+        "p95_s": late[int(len(late) * 0.95) - 1],
+        "max_s": late[-1],
+        "dispatch_interval_s": worker.INTERVALS["dispatch"],
+    }
 
 
 def main() -> None:
@@ -174,16 +221,23 @@ def main() -> None:
         kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         rate = throughput(url, args.occurrences)
         target = 1000 if kind == "PostgreSQL" else 300
-        print(f"{kind}: dispatch throughput, no-op back-end, 1 worker: {rate:,.0f} occurrences/s "
-              f"over {args.occurrences:,} (target ≥ {target:,}/s)")
+        print(
+            f"{kind}: dispatch throughput, no-op back-end, 1 worker: {rate:,.0f} occurrences/s "
+            f"over {args.occurrences:,} (target ≥ {target:,}/s)"
+        )
         if not args.skip_lateness:
-            url = _fresh_database(args.database_url, workdir + "/late") if args.database_url else (
-                f"sqlite:///{workdir}/late.sqlite3")
+            url = (
+                _fresh_database(args.database_url, workdir + "/late")
+                if args.database_url
+                else (f"sqlite:///{workdir}/late.sqlite3")
+            )
             result = lateness(url, args.rules)
-            print(f"{kind}: lateness due → sent under the normal schedule (dispatch every "
-                  f"{result['dispatch_interval_s']} s), {result['occurrences']:,} occurrences at two minute marks: "
-                  f"p50 {result['p50_s']:.2f} s, p95 {result['p95_s']:.2f} s, max {result['max_s']:.2f} s "
-                  f"(target p95 ≤ 30 s); statuses {result['statuses']}")
+            print(
+                f"{kind}: lateness due → sent under the normal schedule (dispatch every "
+                f"{result['dispatch_interval_s']} s), {result['occurrences']:,} occurrences at two minute marks: "
+                f"p50 {result['p50_s']:.2f} s, p95 {result['p95_s']:.2f} s, max {result['max_s']:.2f} s "
+                f"(target p95 ≤ 30 s); statuses {result['statuses']}"
+            )
 
 
 if __name__ == "__main__":

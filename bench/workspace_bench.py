@@ -55,8 +55,14 @@ def _other_clinician(session, email: str):
     from bonecare.accounts.passwords import hash_password
     from bonecare.demo.seed import PASSWORD
 
-    user = User(email=email, password_hash=hash_password(PASSWORD), role="clinician", display_name="Dr Bench",
-                timezone="UTC", created_at=NOW)
+    user = User(
+        email=email,
+        password_hash=hash_password(PASSWORD),
+        role="clinician",
+        display_name="Dr Bench",
+        timezone="UTC",
+        created_at=NOW,
+    )
     session.add(user)
     session.commit()
     return user
@@ -95,8 +101,15 @@ def main() -> None:
 
     workdir = tempfile.mkdtemp(prefix="bonecare-bench-")
     url = _fresh_database(args.database_url, workdir)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "CLOCK": FixedClock(NOW),
-                      "BONECARE_ARGON2_TIME_COST": 1, "BONECARE_ARGON2_MEMORY_KIB": 8192})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "CLOCK": FixedClock(NOW),
+            "BONECARE_ARGON2_TIME_COST": 1,
+            "BONECARE_ARGON2_MEMORY_KIB": 8192,
+        }
+    )
     client = app.test_client()
     with app.app_context():
         upgrade()
@@ -105,8 +118,7 @@ def main() -> None:
         seed(session, patients=1, days=365, now=NOW, clinician=solo, email_domain="solo.bench.example")
         solo_rows = _table_rows(session)
         panel = _other_clinician(session, "panel@bench.example")
-        seed(session, patients=500, days=30, now=NOW, clinician=panel, email_domain="panel.bench.example",
-             rng_seed=2)
+        seed(session, patients=500, days=30, now=NOW, clinician=panel, email_domain="panel.bench.example", rng_seed=2)
         base_rows = _table_rows(session)
         _analyze(db.engine)
         from sqlalchemy import select
@@ -125,30 +137,33 @@ def main() -> None:
     def whole_panel():
         return client.get("/api/v1/clinician/patients?window_days=30&limit=200", headers=panel_headers)
 
-    print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}; {args.runs} runs each; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}; {args.runs} runs each; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     print(f"one patient, 365 days: {solo_rows} log rows ({solo_rows / 366:.1f} a day)")
     print(f"log rows in the database: {base_rows}")
     before = (_median_ms(adherence, args.runs), _median_ms(whole_panel, args.runs))
     print(f"  adherence 365 days: median {before[0][0]:.1f} ms, CPU {before[0][1]:.1f} ms (target <= 20)")
-    print(f"  panel of 500 patients, 30 days: median {before[1][0]:.1f} ms, CPU {before[1][1]:.1f} ms "
-          "(target <= 300)")
+    print(f"  panel of 500 patients, 30 days: median {before[1][0]:.1f} ms, CPU {before[1][1]:.1f} ms (target <= 300)")
 
     with app.app_context():
         others = _other_clinician(db.session, "others@bench.example")
         # ten times the rows: ten more year-long patients, and ten times the panel's patients
-        seed(db.session, patients=10, days=365, now=NOW, clinician=others, email_domain="o1.bench.example",
-             rng_seed=3)
-        seed(db.session, patients=5000, days=30, now=NOW, clinician=others, email_domain="o2.bench.example",
-             rng_seed=4)
+        seed(db.session, patients=10, days=365, now=NOW, clinician=others, email_domain="o1.bench.example", rng_seed=3)
+        seed(db.session, patients=5000, days=30, now=NOW, clinician=others, email_domain="o2.bench.example", rng_seed=4)
         grown_rows = _table_rows(db.session)
         _analyze(db.engine)
     print(f"log rows in the database after adding other patients: {grown_rows} ({grown_rows / base_rows:.1f}x)")
     after = (_median_ms(adherence, args.runs), _median_ms(whole_panel, args.runs))
-    for name, (wall, cpu), (wall0, cpu0) in (("adherence 365 days", after[0], before[0]),
-                                             ("panel of 500 patients, 30 days", after[1], before[1])):
-        print(f"  {name}: median {wall:.1f} ms ({wall / wall0:.2f}x), CPU {cpu:.1f} ms ({cpu / cpu0:.2f}x) "
-              "(target <= 1.3x)")
+    for name, (wall, cpu), (wall0, cpu0) in (
+        ("adherence 365 days", after[0], before[0]),
+        ("panel of 500 patients, 30 days", after[1], before[1]),
+    ):
+        print(
+            f"  {name}: median {wall:.1f} ms ({wall / wall0:.2f}x), CPU {cpu:.1f} ms ({cpu / cpu0:.2f}x) "
+            "(target <= 1.3x)"
+        )
 
 
 if __name__ == "__main__":

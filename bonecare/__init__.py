@@ -76,8 +76,22 @@ def _blueprints() -> list:
     from bonecare.reminders import routes as reminders
     from bonecare.treatments import routes as treatments
 
-    parts = (accounts, patients, intake, exercise, habits, careplan, dxa, treatments, adherence, assessment, audit,
-             clinician, reminders, education)
+    parts = (
+        accounts,
+        patients,
+        intake,
+        exercise,
+        habits,
+        careplan,
+        dxa,
+        treatments,
+        adherence,
+        assessment,
+        audit,
+        clinician,
+        reminders,
+        education,
+    )
     return [health.bp, *(part.bp for part in parts)]
 
 

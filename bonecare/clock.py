@@ -1,4 +1,4 @@
-""""Now", injectable, so that tests and `reminders tick --now` can move time."""
+""" "Now", injectable, so that tests and `reminders tick --now` can move time."""
 
 from datetime import UTC, datetime
 

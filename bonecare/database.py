@@ -74,6 +74,7 @@ class LogEntry:
 
 def fingerprint(data: dict) -> str:
     """A stable digest of a request body (without its id)."""
+
     def canonical(value):
         if isinstance(value, datetime):
             return value.astimezone(UTC).isoformat()

@@ -53,13 +53,26 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: d
             "/api/v1/auth/logout": {"Authorization": f"Bearer {spares[1].access}"},
         },
     )
-    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", FUZZ_PATH_VALUES=json.dumps(values),
-               PYTHONPATH=str(ROOT))
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", FUZZ_PATH_VALUES=json.dumps(values), PYTHONPATH=str(ROOT))
     command = [
-        str(server.BIN / "schemathesis"), "--config-file", str(config), "run", f"{base}/api/openapi.json",
-        "--checks", CHECKS, "--max-time", str(args.seconds_per_role), "--workers", str(args.workers),
-        "--phases", "examples,coverage,fuzzing", "--generation-deterministic", "--suppress-health-check", "all",
-        "--max-examples", str(args.max_examples),
+        str(server.BIN / "schemathesis"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{base}/api/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-time",
+        str(args.seconds_per_role),
+        "--workers",
+        str(args.workers),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--generation-deterministic",
+        "--suppress-health-check",
+        "all",
+        "--max-examples",
+        str(args.max_examples),
     ]
     if args.report_dir:
         command += ["--report", "har", "--report-dir", str(Path(args.report_dir).resolve() / role)]
@@ -93,10 +106,18 @@ def main() -> int:
             }
             # Her clinician first: the patient's run may remove him from her care team.
             codes = {
-                "clinician": _fuzz("clinician", base, w.clinician, spares["clinician"],
-                                   _path_values(w, spec_paths, w.patient.id), args, workdir),
-                "patient": _fuzz("patient", base, w.patient, spares["patient"],
-                                 _path_values(w, spec_paths, "me"), args, workdir),
+                "clinician": _fuzz(
+                    "clinician",
+                    base,
+                    w.clinician,
+                    spares["clinician"],
+                    _path_values(w, spec_paths, w.patient.id),
+                    args,
+                    workdir,
+                ),
+                "patient": _fuzz(
+                    "patient", base, w.patient, spares["patient"], _path_values(w, spec_paths, "me"), args, workdir
+                ),
             }
         errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
         if any(codes.values()) or errors:

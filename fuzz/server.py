@@ -43,8 +43,13 @@ def app_env(database_url: str, **extra: str) -> dict:
 def flask(env: dict, *args: str, stdin: str | None = None) -> str:
     """Run `flask --app app …` and return what it printed."""
     done = subprocess.run(
-        [str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
-        text=True, check=False,
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -95,8 +100,18 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
 def gunicorn(target: str, port: int, env: dict, log_path: Path, *, workers: int = 2, threads: int = 4):
     """Serve a WSGI target under gunicorn until the block ends; yields the process."""
     command = [
-        str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "--error-logfile", str(log_path), target,
+        str(BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(log_path),
+        target,
     ]
     with open(log_path, "a") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -67,8 +67,13 @@ class Actors:
         email = f"clinician{next(_seq)}@example.org"
         with self.app.app_context():
             user = service.create_user(
-                db.session, email=email, password=PASSWORD, display_name="Dr Who", timezone="UTC",
-                role="clinician", now=now(),
+                db.session,
+                email=email,
+                password=PASSWORD,
+                display_name="Dr Who",
+                timezone="UTC",
+                role="clinician",
+                now=now(),
             )
             db.session.commit()
             user_id = str(user.id)

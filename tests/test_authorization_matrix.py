@@ -39,8 +39,12 @@ CLINICIAN_WRITES = "401 403 404 2xx 404"
 
 
 def _new_patient(world, actor):
-    return {"email": f"new-{actor}-{w.uuid.uuid4().hex[:6]}@example.org", "password": w.PASSWORD,
-            "display_name": "New", "timezone": "UTC"}
+    return {
+        "email": f"new-{actor}-{w.uuid.uuid4().hex[:6]}@example.org",
+        "password": w.PASSWORD,
+        "display_name": "New",
+        "timezone": "UTC",
+    }
 
 
 def _create(path):
@@ -51,8 +55,9 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): row(PUBLIC),
     ("GET", "/readyz"): row(PUBLIC),
     ("POST", f"{A}/auth/register"): row(PUBLIC, body=_new_patient),
-    ("POST", f"{A}/auth/login"): row(PUBLIC, body=lambda world, actor: {"email": world.patient.email,
-                                                                          "password": w.PASSWORD}),
+    ("POST", f"{A}/auth/login"): row(
+        PUBLIC, body=lambda world, actor: {"email": world.patient.email, "password": w.PASSWORD}
+    ),
     ("POST", f"{A}/auth/refresh"): row(SIGNED_IN, token="refresh", body={}),
     ("POST", f"{A}/auth/logout"): row(SIGNED_IN),
     ("POST", f"{A}/invitations"): row(CLINICIANS, body={}),
@@ -70,11 +75,17 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{P}/assessment"): row(SHARED),
     ("GET", f"{P}/education/recommended"): row(SHARED),
     ("GET", f"{P}/care-plan"): row(SHARED),
-    ("PUT", f"{P}/care-plan"): row(CLINICIAN_WRITES, body={
-        "calcium_mg_min": 1000, "calcium_mg_max": 1200, "vitamin_d_iu_min": 800, "vitamin_d_iu_max": 1000,
-        "alcohol_drinks_per_week_max": 7,
-        "exercise_weekly": {k: {"minutes": 60} for k in ("balance", "flexibility", "endurance", "resistance")},
-    }),
+    ("PUT", f"{P}/care-plan"): row(
+        CLINICIAN_WRITES,
+        body={
+            "calcium_mg_min": 1000,
+            "calcium_mg_max": 1200,
+            "vitamin_d_iu_min": 800,
+            "vitamin_d_iu_max": 1000,
+            "alcohol_drinks_per_week_max": 7,
+            "exercise_weekly": {k: {"minutes": 60} for k in ("balance", "flexibility", "endurance", "resistance")},
+        },
+    ),
     ("GET", f"{P}/habits"): row(SHARED),
     ("GET", f"{P}/habits/{{day}}"): row(SHARED),
     ("PUT", f"{P}/habits/{{day}}"): row(PATIENT_ONLY, body=_create(f"{P}/habits/{{day}}")),
@@ -142,8 +153,15 @@ def world(app, client, spec):
 
     def make_clinician(email, password):
         with app.app_context():
-            user = service.create_user(db.session, email=email, password=password, display_name="Dr Who",
-                                       timezone="UTC", role="clinician", now=now())
+            user = service.create_user(
+                db.session,
+                email=email,
+                password=password,
+                display_name="Dr Who",
+                timezone="UTC",
+                role="clinician",
+                now=now(),
+            )
             db.session.commit()
             return str(user.id)
 

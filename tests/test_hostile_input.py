@@ -37,8 +37,9 @@ def test_nul_and_lone_surrogates_are_a_422_naming_the_field(auth, text):
     login = f'{{"email": "a@example.org", "password": "{text}"}}'
     assert_problem(_post_raw(auth.anonymous(), f"{API}/auth/login", login), 422, "validation-error", "password")
     register = NEW_PATIENT.replace('"New"', f'"{text}"') + "}"
-    assert_problem(_post_raw(auth.anonymous(), f"{API}/auth/register", register), 422, "validation-error",
-                   "display_name")
+    assert_problem(
+        _post_raw(auth.anonymous(), f"{API}/auth/register", register), 422, "validation-error", "display_name"
+    )
     patient = auth.as_patient()
     intake = f'{{"taken_at": "2026-01-01T08:00:00Z", "source": "supplement", "calcium_mg": 500, "note": "{text}"}}'
     assert_problem(_post_raw(patient, f"{ME}/intake", intake), 422, "validation-error", "note")
@@ -66,8 +67,12 @@ def test_an_instant_outside_the_supported_years_is_a_422(auth, taken_at):
     patient = auth.as_patient(timezone="America/New_York")
     body = {"taken_at": taken_at, "source": "supplement", "calcium_mg": 500}
     assert_problem(patient.post(f"{ME}/intake", json=body), 422, "validation-error", "taken_at")
-    assert_problem(patient.post(f"{ME}/exercise", json={"started_at": taken_at, "duration_min": 30,
-                                                         "kind": "balance"}), 422, "validation-error", "started_at")
+    assert_problem(
+        patient.post(f"{ME}/exercise", json={"started_at": taken_at, "duration_min": 30, "kind": "balance"}),
+        422,
+        "validation-error",
+        "started_at",
+    )
 
 
 @pytest.mark.parametrize("query", ["to=0001-01-01", "from=0001-01-01", "from=9999-12-31", "to=9999-12-31"])
@@ -81,8 +86,12 @@ def test_a_date_outside_the_supported_years_is_a_422(auth, query):
 def test_a_habits_day_outside_the_supported_years_is_a_422(auth):
     patient = auth.as_patient(timezone="America/New_York")
     for day in ("0001-01-01", "9999-12-31"):
-        assert_problem(patient.put(f"{ME}/habits/{day}", json={"cigarettes": 0, "alcohol_drinks": 0}),
-                       422, "validation-error", "date")
+        assert_problem(
+            patient.put(f"{ME}/habits/{day}", json={"cigarettes": 0, "alcohol_drinks": 0}),
+            422,
+            "validation-error",
+            "date",
+        )
 
 
 @pytest.mark.parametrize("path", ["intake", "exercise", "reminders", "notifications", "access-log", "care-team"])

@@ -17,13 +17,24 @@ def failing_intake_insert(app):
     """The database fails every intake insert (on PostgreSQL quoting the row in its message, as real errors may)."""
     with app.app_context(), db.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
-            conn.execute(text("CREATE TRIGGER refuse_intake BEFORE INSERT ON intake "
-                              "BEGIN INSERT INTO nowhere VALUES (NEW.note); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_intake BEFORE INSERT ON intake "
+                    "BEGIN INSERT INTO nowhere VALUES (NEW.note); END"
+                )
+            )
         else:
-            conn.execute(text("CREATE FUNCTION refuse_intake() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                              "RAISE EXCEPTION 'refused: % %', NEW.note, NEW.calcium_mg; END $$"))
-            conn.execute(text("CREATE TRIGGER refuse_intake BEFORE INSERT ON intake "
-                              "FOR EACH ROW EXECUTE FUNCTION refuse_intake()"))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_intake() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "RAISE EXCEPTION 'refused: % %', NEW.note, NEW.calcium_mg; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_intake BEFORE INSERT ON intake FOR EACH ROW EXECUTE FUNCTION refuse_intake()"
+                )
+            )
     yield
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER refuse_intake" + ("" if conn.dialect.name == "sqlite" else " ON intake")))
@@ -33,8 +44,13 @@ def failing_intake_insert(app):
 
 def test_a_failing_write_logs_where_it_failed_but_not_what_was_sent(auth, caplog, failing_intake_insert):
     patient = auth.as_patient()
-    body = {"taken_at": "2026-03-08T08:00:00Z", "calcium_mg": CALCIUM, "vitamin_d_iu": 800, "source": "supplement",
-            "note": NOTE}
+    body = {
+        "taken_at": "2026-03-08T08:00:00Z",
+        "calcium_mg": CALCIUM,
+        "vitamin_d_iu": 800,
+        "source": "supplement",
+        "note": NOTE,
+    }
     with caplog.at_level(logging.DEBUG):
         response = patient.post("/api/v1/patients/me/intake", json=body)
     assert_problem(response, 500, "error")

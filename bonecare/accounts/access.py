@@ -35,11 +35,14 @@ def _can_see(session, caller: User, patient_id: uuid.UUID) -> bool:
     if caller.role == "patient":
         return caller.id == patient_id
     if caller.role == "clinician":
-        return session.scalar(
-            select(CareTeamMember.patient_id).where(
-                CareTeamMember.patient_id == patient_id, CareTeamMember.clinician_id == caller.id
+        return (
+            session.scalar(
+                select(CareTeamMember.patient_id).where(
+                    CareTeamMember.patient_id == patient_id, CareTeamMember.clinician_id == caller.id
+                )
             )
-        ) is not None
+            is not None
+        )
     return False
 
 
@@ -72,8 +75,15 @@ def open_record(
         raise Forbidden(f"Only the {' or '.join(writers)} may {action} {resource.replace('_', ' ')}.")
     access = RecordAccess(caller, patient)
     if not access.is_self:
-        record(session, patient_id=patient.id, actor_id=caller.id, action=action, resource=resource,
-               resource_id=resource_id, at=now)
+        record(
+            session,
+            patient_id=patient.id,
+            actor_id=caller.id,
+            action=action,
+            resource=resource,
+            resource_id=resource_id,
+            at=now,
+        )
         if action == "read":
             session.commit()
     return access

@@ -91,5 +91,3 @@ def init_app(app: Flask) -> None:
     jwt.revoked_token_loader(lambda _h, _p: _unauthorized("The token has been revoked."))
     jwt.user_lookup_error_loader(lambda _h, _p: _unauthorized("The account no longer exists."))
     jwt.token_verification_failed_loader(lambda _h, _p: _unauthorized("The token is not valid."))
-
-

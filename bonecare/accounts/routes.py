@@ -65,8 +65,13 @@ class Login(MethodView):
     # or every patient behind one carrier NAT) can guess one account's password.
     decorators = [
         limiter.limit(_auth_limit, methods=["POST"]),
-        limiter.limit(_account_limit, methods=["POST"], key_func=_login_account, scope="login-account",
-                      deduct_when=lambda response: response.status_code == 401),
+        limiter.limit(
+            _account_limit,
+            methods=["POST"],
+            key_func=_login_account,
+            scope="login-account",
+            deduct_when=lambda response: response.status_code == 401,
+        ),
     ]
 
     @public

@@ -169,8 +169,12 @@ def care_team(session, patient: User, query: dict) -> dict:
     """A page of the clinicians who can see this patient, oldest first."""
     stmt = select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
     rows, cursor = paginate(
-        session, stmt, [CareTeamMember.added_at, CareTeamMember.clinician_id],
-        [datetime.fromisoformat, uuid.UUID], query["limit"], query.get("cursor"),
+        session,
+        stmt,
+        [CareTeamMember.added_at, CareTeamMember.clinician_id],
+        [datetime.fromisoformat, uuid.UUID],
+        query["limit"],
+        query.get("cursor"),
     )
     return {"items": rows, "next_cursor": cursor}
 

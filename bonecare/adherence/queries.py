@@ -27,17 +27,16 @@ def _sql_function(name: str, default: str, sqlite: str, type_) -> type[FunctionE
     """A SQL function written differently for PostgreSQL (`default`) and SQLite; {} is its argument."""
     function = type(name, (FunctionElement,), {"inherit_cache": True, "__doc__": name, "type": type_})
     compiles(function)(lambda element, compiler, **kw: default.format(compiler.process(element.clauses, **kw)))
-    compiles(function, "sqlite")(
-        lambda element, compiler, **kw: sqlite.format(compiler.process(element.clauses, **kw))
-    )
+    compiles(function, "sqlite")(lambda element, compiler, **kw: sqlite.format(compiler.process(element.clauses, **kw)))
     return function
 
 
 # The Monday of a date's ISO week. SQLite: 'weekday 0' moves to the coming Sunday (or stays on
 # one), and six days back is that week's Monday.
 # (PostgreSQL: through a timestamp WITHOUT time zone, so the session's zone cannot shift the day.)
-week_start = _sql_function("week_start", "CAST(date_trunc('week', CAST({} AS TIMESTAMP)) AS DATE)",
-                           "date({}, 'weekday 0', '-6 days')", Date())
+week_start = _sql_function(
+    "week_start", "CAST(date_trunc('week', CAST({} AS TIMESTAMP)) AS DATE)", "date({}, 'weekday 0', '-6 days')", Date()
+)
 # An aggregate: the group's dates as one comma-separated text, in any order.
 day_list = _sql_function("day_list", "string_agg(CAST({} AS TEXT), ',')", "group_concat({})", String())
 
@@ -77,8 +76,9 @@ def _within(pid_column, day_column, groups: int, *, to_today: bool = False):
         if to_today:
             conditions.append(and_(ids, day_column <= bindparam(f"today{n}", type_=Date)))
         else:
-            conditions.append(and_(ids, day_column.between(bindparam(f"lo{n}", type_=Date),
-                                                           bindparam(f"hi{n}", type_=Date))))
+            conditions.append(
+                and_(ids, day_column.between(bindparam(f"lo{n}", type_=Date), bindparam(f"hi{n}", type_=Date)))
+            )
     return or_(*conditions)
 
 
@@ -91,7 +91,8 @@ def _intake_statement(groups: int):
     daily = (
         select(
             Intake.patient_id.label("pid"),
-            func.sum(Intake.calcium_mg).label("ca"), func.sum(Intake.vitamin_d_iu).label("vd"),
+            func.sum(Intake.calcium_mg).label("ca"),
+            func.sum(Intake.vitamin_d_iu).label("vd"),
             func.max(Intake.created_at).label("at"),
         )
         .where(_within(Intake.patient_id, Intake.local_date, groups), Intake.deleted_at.is_(None))
@@ -129,8 +130,10 @@ def _exercise_statement(groups: int):
     week = week_start(Exercise.local_date).label("week")
     per_kind = []
     for kind in KINDS:
-        per_kind += [func.coalesce(func.sum(case((Exercise.kind == kind, Exercise.duration_min), else_=0)), 0),
-                     _count_if(Exercise.kind == kind)]
+        per_kind += [
+            func.coalesce(func.sum(case((Exercise.kind == kind, Exercise.duration_min), else_=0)), 0),
+            _count_if(Exercise.kind == kind),
+        ]
     return (
         select(_pid(Exercise.patient_id), week, func.max(Exercise.created_at), *per_kind)
         .where(_within(Exercise.patient_id, Exercise.local_date, groups), Exercise.deleted_at.is_(None))
@@ -159,8 +162,12 @@ def _habit_statement(groups: int):
     week = week_start(HabitDay.local_date).label("week")
     return (
         select(
-            _pid(HabitDay.patient_id), week, func.max(HabitDay.updated_at), func.sum(HabitDay.alcohol_drinks),
-            func.sum(HabitDay.cigarettes), _count_if(HabitDay.cigarettes > 0),
+            _pid(HabitDay.patient_id),
+            week,
+            func.max(HabitDay.updated_at),
+            func.sum(HabitDay.alcohol_drinks),
+            func.sum(HabitDay.cigarettes),
+            _count_if(HabitDay.cigarettes > 0),
         )
         .where(_within(HabitDay.patient_id, HabitDay.local_date, groups), HabitDay.deleted_at.is_(None))
         .group_by(HabitDay.patient_id, week)
@@ -171,9 +178,7 @@ def habit_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
     """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest instant."""
     weeks: dict = {}
     latest: dict = {}
-    for raw, monday, at, drinks, cigarettes, smoked in session.execute(
-        _habit_statement(len(groups)), _params(groups)
-    ):
+    for raw, monday, at, drinks, cigarettes, smoked in session.execute(_habit_statement(len(groups)), _params(groups)):
         weeks.setdefault(raw, {})[monday] = (float(drinks), int(cigarettes), int(smoked))
         latest[raw] = max(at, latest.get(raw, at))
     return _by_id(weeks, keys), _by_id(latest, keys)
@@ -181,13 +186,18 @@ def habit_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
 
 @cache
 def _days_statement(groups: int):
-    days = union(*(
-        select(_pid(m.patient_id), m.local_date.label("day"))
-        .where(_within(m.patient_id, m.local_date, groups, to_today=True), m.deleted_at.is_(None))
-        for m in (Intake, Exercise, HabitDay)
-    )).subquery("days")
+    days = union(
+        *(
+            select(_pid(m.patient_id), m.local_date.label("day")).where(
+                _within(m.patient_id, m.local_date, groups, to_today=True), m.deleted_at.is_(None)
+            )
+            for m in (Intake, Exercise, HabitDay)
+        )
+    ).subquery("days")
     return select(
-        days.c.pid, func.min(days.c.day), _count_if(_within(days.c.pid, days.c.day, groups)),
+        days.c.pid,
+        func.min(days.c.day),
+        _count_if(_within(days.c.pid, days.c.day, groups)),
         day_list(days.c.day),
     ).group_by(days.c.pid)
 

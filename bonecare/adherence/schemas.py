@@ -38,7 +38,8 @@ class TodayOut(ma.Schema):
     calcium = ma.fields.Nested(CalciumToday)
     vitamin_d = ma.fields.Nested(VitaminDToday)
     exercise_week = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)), values=ma.fields.Integer(),
+        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
+        values=ma.fields.Integer(),
         metadata={"description": "minutes by kind this ISO week (Monday to today, local)"},
     )
     next_reminder = ma.fields.Nested(NextReminder, allow_none=True)

@@ -76,14 +76,16 @@ def _exercise(weeks: dict, first: date, last: date, weekly_targets: dict) -> dic
         met = all(by_kind.values()) if complete else None
         counted += complete
         met_count += bool(met)
-        rows.append({
-            "week_start": monday,
-            "complete": complete,
-            "minutes": {k: done.get(k, _NOTHING)[0] for k in KINDS},
-            "sessions": {k: done.get(k, _NOTHING)[1] for k in KINDS},
-            "met": met,
-            "kinds_met": by_kind if complete else None,
-        })
+        rows.append(
+            {
+                "week_start": monday,
+                "complete": complete,
+                "minutes": {k: done.get(k, _NOTHING)[0] for k in KINDS},
+                "sessions": {k: done.get(k, _NOTHING)[1] for k in KINDS},
+                "met": met,
+                "kinds_met": by_kind if complete else None,
+            }
+        )
     return {"weeks": rows, "weeks_counted": counted, "weeks_met": met_count, "weeks_met_pct": _pct(met_count, counted)}
 
 
@@ -151,8 +153,17 @@ def summaries(session, patients, ranges: dict, now: datetime, targets: dict | No
                 "days_with_any_log": days_in_window,
                 "current_streak_days": _streak(days_logged, today),
                 "last_logged_at": max(
-                    (at for at in ((intake.get(p.id) or {}).get("last_logged_at"), exercise_at.get(p.id),
-                                   habits_at.get(p.id)) if at is not None), default=None),
+                    (
+                        at
+                        for at in (
+                            (intake.get(p.id) or {}).get("last_logged_at"),
+                            exercise_at.get(p.id),
+                            habits_at.get(p.id),
+                        )
+                        if at is not None
+                    ),
+                    default=None,
+                ),
             },
         }
     return out

@@ -16,14 +16,25 @@ def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
     access = open_record(session, caller, pid, resource="access_log", action="list", now=now)
     stmt = select(AccessLogEntry).where(AccessLogEntry.patient_id == access.patient.id)
     rows, cursor = paginate(
-        session, stmt, [AccessLogEntry.at, AccessLogEntry.id], [datetime.fromisoformat, uuid.UUID],
-        query["limit"], query.get("cursor"), descending=True,
+        session,
+        stmt,
+        [AccessLogEntry.at, AccessLogEntry.id],
+        [datetime.fromisoformat, uuid.UUID],
+        query["limit"],
+        query.get("cursor"),
+        descending=True,
     )
     actor_ids = {r.actor_id for r in rows if r.actor_id}
     actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     items = [
-        {"id": r.id, "at": r.at, "action": r.action, "resource": r.resource, "resource_id": r.resource_id,
-         "actor": actors.get(r.actor_id)}
+        {
+            "id": r.id,
+            "at": r.at,
+            "action": r.action,
+            "resource": r.resource,
+            "resource_id": r.resource_id,
+            "actor": actors.get(r.actor_id),
+        }
         for r in rows
     ]
     return {"items": items, "next_cursor": cursor}

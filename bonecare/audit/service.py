@@ -25,10 +25,16 @@ def record(session, *, patient_id, actor_id, action: str, resource: str, at: dat
 def record_many(session, *, patient_ids, actor_id, action: str, resource: str, at: datetime) -> None:
     """One entry per patient, written by one INSERT executed for every row (a panel shows many at once)."""
     rows = [
-        {"id": uuid.uuid4(), "patient_id": pid, "actor_id": actor_id, "action": action, "resource": resource,
-         "resource_id": None, "at": at}
+        {
+            "id": uuid.uuid4(),
+            "patient_id": pid,
+            "actor_id": actor_id,
+            "action": action,
+            "resource": resource,
+            "resource_id": None,
+            "at": at,
+        }
         for pid in patient_ids
     ]
     if rows:
         session.execute(insert(AccessLogEntry.__table__), rows)
-

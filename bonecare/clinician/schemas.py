@@ -10,15 +10,24 @@ SORTS = ("severity", "adherence", "-adherence", "next_dxa", "name")
 
 
 class PanelQuery(PageQuery):
-    window_days = ma.fields.Integer(load_default=30, validate=validate.Range(1, 366),
-                                    metadata={"description": "adherence over this many local days ending today"})
-    sort = ma.fields.String(
-        load_default="severity", validate=validate.OneOf(SORTS),
-        metadata={"description": "severity: most severe flag first; adherence: lowest first (-adherence: "
-                                 "highest); next_dxa: soonest appointment first, none last; name"},
+    window_days = ma.fields.Integer(
+        load_default=30,
+        validate=validate.Range(1, 366),
+        metadata={"description": "adherence over this many local days ending today"},
     )
-    flag = ma.fields.String(load_default=None, validate=validate.OneOf(FLAG_CODES),
-                            metadata={"description": "only patients with this open flag"})
+    sort = ma.fields.String(
+        load_default="severity",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "severity: most severe flag first; adherence: lowest first (-adherence: "
+            "highest); next_dxa: soonest appointment first, none last; name"
+        },
+    )
+    flag = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf(FLAG_CODES),
+        metadata={"description": "only patients with this open flag"},
+    )
 
 
 class PanelPatient(ma.Schema):
@@ -31,8 +40,10 @@ class PanelPatient(ma.Schema):
 class PanelAdherence(ma.Schema):
     window_days = ma.fields.Integer()
     days = ma.fields.Integer(metadata={"description": "countable days in the window"})
-    score = ma.fields.Float(allow_none=True, metadata={
-        "description": "mean of the calcium, vitamin D and exercise percentages that are not null"})
+    score = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "mean of the calcium, vitamin D and exercise percentages that are not null"},
+    )
     calcium_pct = ma.fields.Float(allow_none=True)
     vitamin_d_pct = ma.fields.Float(allow_none=True)
     exercise_weeks_met_pct = ma.fields.Float(allow_none=True)

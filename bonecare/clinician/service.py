@@ -64,16 +64,19 @@ def _rows(session, clinician, window_days: int, now: datetime) -> list[dict]:
         state = states[p.id]
         result = assess(state.facts, "clinician")
         appt = state.next_appointment
-        rows.append({
-            # plain values, not the ORM objects: they expire when the access log commits
-            "patient": {"id": p.id, "display_name": p.display_name, "email": p.email, "timezone": p.timezone},
-            "adherence": _adherence_row(windowed[p.id], window_days),
-            "flags": [{"code": f.code, "severity": f.severity} for f in result.flags],
-            "max_severity": result.flags[0].severity if result.flags else None,
-            "next_dxa_appointment": {"id": appt.id, "scheduled_for": appt.scheduled_for, "location": appt.location}
-            if appt else None,
-            "next_dxa_due": result.next_dxa_due,
-        })
+        rows.append(
+            {
+                # plain values, not the ORM objects: they expire when the access log commits
+                "patient": {"id": p.id, "display_name": p.display_name, "email": p.email, "timezone": p.timezone},
+                "adherence": _adherence_row(windowed[p.id], window_days),
+                "flags": [{"code": f.code, "severity": f.severity} for f in result.flags],
+                "max_severity": result.flags[0].severity if result.flags else None,
+                "next_dxa_appointment": {"id": appt.id, "scheduled_for": appt.scheduled_for, "location": appt.location}
+                if appt
+                else None,
+                "next_dxa_due": result.next_dxa_due,
+            }
+        )
     return rows
 
 
@@ -89,8 +92,14 @@ def panel(session, caller, query: dict, now: datetime) -> dict:
         keyed = [(k, r) for k, r in keyed if _beyond(k, after)]
     page = keyed[: query["limit"]]
     more = len(keyed) > query["limit"]
-    record_many(session, patient_ids=[r["patient"]["id"] for _, r in page], actor_id=caller.id, action="read",
-                resource="panel", at=now)
+    record_many(
+        session,
+        patient_ids=[r["patient"]["id"] for _, r in page],
+        actor_id=caller.id,
+        action="read",
+        resource="panel",
+        at=now,
+    )
     session.commit()
     return {"items": [r for _, r in page], "next_cursor": encode_cursor([sort, *page[-1][0]]) if more else None}
 
@@ -110,4 +119,3 @@ def _beyond(key: list, after: list) -> bool:
         return key > after
     except TypeError as exc:
         raise Invalid("The cursor is not one this server issued.", "cursor") from exc
-

@@ -31,8 +31,9 @@ class Records:
     def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of records, latest date first."""
         access = open_record(session, caller, pid, resource=self.resource, now=now)
-        return page(session, self.model, access.patient, query, getattr(self.model, self.date_field),
-                    parser=date.fromisoformat)
+        return page(
+            session, self.model, access.patient, query, getattr(self.model, self.date_field), parser=date.fromisoformat
+        )
 
     def check_date(self, patient, day: date, now: datetime) -> None:
         """A result cannot be dated after the patient's today, nor a booking before it."""
@@ -76,8 +77,12 @@ def _check_interval(session, patient, data: dict) -> None:
     """A scan less than 12 months after the latest DXA result needs a stated reason."""
     if data.get("override_reason"):
         return
-    latest = session.scalar(select(DxaResult.performed_on).where(DxaResult.patient_id == patient.id)
-                            .order_by(DxaResult.performed_on.desc()).limit(1))
+    latest = session.scalar(
+        select(DxaResult.performed_on)
+        .where(DxaResult.patient_id == patient.id)
+        .order_by(DxaResult.performed_on.desc())
+        .limit(1)
+    )
     earliest = earliest_repeat_dxa([DxaFacts(latest)]) if latest else None
     if earliest and data["scheduled_for"] < earliest:
         raise Invalid(
@@ -108,8 +113,16 @@ def get_appointment(session, caller, pid, appointment_id, now: datetime) -> DxaA
 
 def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -> DxaAppointment:
     """Move or annotate an appointment (a clinician); a new date minds the 12-month rule again."""
-    access = open_record(session, caller, pid, resource="dxa_appointments", action="update", writers=_WRITERS,
-                         resource_id=appointment_id, now=now)
+    access = open_record(
+        session,
+        caller,
+        pid,
+        resource="dxa_appointments",
+        action="update",
+        writers=_WRITERS,
+        resource_id=appointment_id,
+        now=now,
+    )
     appt = _appointment(session, access.patient, appointment_id)
     merged = {f: changes.get(f, getattr(appt, f)) for f in ("scheduled_for", "location", "note", "override_reason")}
     if "scheduled_for" in changes or "override_reason" in changes:
@@ -125,8 +138,16 @@ def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -
 
 def cancel(session, caller, pid, appointment_id, now: datetime) -> None:
     """Cancel an appointment (a clinician), keeping a tombstone so its reminders are withdrawn."""
-    access = open_record(session, caller, pid, resource="dxa_appointments", action="delete", writers=_WRITERS,
-                         resource_id=appointment_id, now=now)
+    access = open_record(
+        session,
+        caller,
+        pid,
+        resource="dxa_appointments",
+        action="delete",
+        writers=_WRITERS,
+        resource_id=appointment_id,
+        now=now,
+    )
     appt = _appointment(session, access.patient, appointment_id, live=False)
     if appt.deleted_at is None:
         appt.deleted_at = appt.updated_at = now

@@ -11,7 +11,9 @@ from bonecare.web import Blueprint
 from bonecare.web.schemas import PageQuery, page_of
 
 bp = Blueprint(
-    "education", __name__, url_prefix="/api/v1",
+    "education",
+    __name__,
+    url_prefix="/api/v1",
     description="Education written from the guidance, for patients and for clinicians, with its sources",
 )
 

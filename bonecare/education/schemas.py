@@ -29,8 +29,9 @@ class SectionOut(ma.Schema):
     heading = ma.fields.String(required=True)
     body = ma.fields.String(required=True, metadata={"description": "plain text with light markdown (lists)"})
     citations = ma.fields.List(
-        ma.fields.String(), required=True,
-        metadata={"description": "the sources of this section, e.g. \"ASCO 2019 rec. 3.1\""},
+        ma.fields.String(),
+        required=True,
+        metadata={"description": 'the sources of this section, e.g. "ASCO 2019 rec. 3.1"'},
     )
 
 
@@ -48,7 +49,8 @@ class TopicOut(TopicSummaryOut):
 
 class RecommendationOut(TopicSummaryOut):
     reasons = ma.fields.List(
-        ma.fields.String(), required=True,
+        ma.fields.String(),
+        required=True,
         metadata={
             "description": "why this topic: the assessment flag codes it answers (e.g. BASELINE_DXA_MISSING, "
             "SMOKER), closest first, or ESSENTIAL for reading everyone taking exemestane should have"

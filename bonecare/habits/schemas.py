@@ -9,7 +9,9 @@ from bonecare.web.schemas import AwareDateTime, Date, Strict
 class HabitDayIn(Strict):
     cigarettes = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 200))
     alcohol_drinks = ma.fields.Float(
-        required=True, allow_nan=False, validate=validate.Range(0, 50),
+        required=True,
+        allow_nan=False,
+        validate=validate.Range(0, 50),
         metadata={"description": "standard drinks; may be fractional"},
     )
 

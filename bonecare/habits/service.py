@@ -62,7 +62,12 @@ def list_(session, caller, pid, query: dict, now: datetime) -> dict:
     access = open_record(session, caller, pid, resource=_RESOURCE, now=now)
     stmt = filtered(select(HabitDay).where(HabitDay.patient_id == access.patient.id), HabitDay, query)
     rows, cursor = paginate(
-        session, stmt, [HabitDay.local_date], [date.fromisoformat], query["limit"], query.get("cursor"),
+        session,
+        stmt,
+        [HabitDay.local_date],
+        [date.fromisoformat],
+        query["limit"],
+        query.get("cursor"),
         descending=True,
     )
     return {"items": rows, "next_cursor": cursor}

@@ -32,4 +32,3 @@ class IntakeOut(LogEntryOut):
     vitamin_d_iu = ma.fields.Float()
     source = ma.fields.String()
     product = ma.fields.String(allow_none=True)
-

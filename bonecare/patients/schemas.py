@@ -30,4 +30,3 @@ class ProfileOut(ma.Schema):
 
     def _quiet_hours(self, user):
         return {"start": user.quiet_start, "end": user.quiet_end} if user.quiet_start else None
-

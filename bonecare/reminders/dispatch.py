@@ -35,8 +35,11 @@ def claim(engine, now: datetime, worker: str, limit: int = BATCH, lease: timedel
     postgres = engine.dialect.name == "postgresql"
     due = (
         select(_T.c.id)
-        .where(_T.c.status == "pending", _T.c.due_at <= now,
-               or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= now))
+        .where(
+            _T.c.status == "pending",
+            _T.c.due_at <= now,
+            or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= now),
+        )
         .order_by(_T.c.due_at)
         .limit(limit)
     )
@@ -91,9 +94,14 @@ def prune(session, now: datetime) -> int:
 def _done_days(session, claimed: list[Occurrence], rules: dict) -> set[tuple]:
     """(patient, local date, kind) for which a skip_if_done reminder has nothing left to remind of:
     supplement — that day's calcium AND vitamin D targets met; exercise — a session logged that day."""
-    wanted = {kind: {(o.patient_id, o.local_date) for o in claimed
-                     if o.kind == kind and o.reminder_id in rules and rules[o.reminder_id].skip_if_done}
-              for kind in ("supplement", "exercise")}
+    wanted = {
+        kind: {
+            (o.patient_id, o.local_date)
+            for o in claimed
+            if o.kind == kind and o.reminder_id in rules and rules[o.reminder_id].skip_if_done
+        }
+        for kind in ("supplement", "exercise")
+    }
     done: set[tuple] = set()
     if wanted["supplement"]:
         pairs = list(wanted["supplement"])
@@ -129,9 +137,18 @@ def _record(session, results: list[dict], worker: str, now: datetime) -> None:
         session.execute(
             update(_T)
             .where(_T.c.id.in_(ids), _T.c.claimed_by == worker, _T.c.status == "claimed")
-            .values(status=status, attempts=_T.c.attempts + tried, sent_at=sent_at, late=late,
-                    due_at=due if due is not None else _T.c.due_at,
-                    next_attempt_at=next_at, last_error=error, lease_until=None, claimed_by=None, updated_at=now)
+            .values(
+                status=status,
+                attempts=_T.c.attempts + tried,
+                sent_at=sent_at,
+                late=late,
+                due_at=due if due is not None else _T.c.due_at,
+                next_attempt_at=next_at,
+                last_error=error,
+                lease_until=None,
+                claimed_by=None,
+                updated_at=now,
+            )
         )
 
 
@@ -145,13 +162,22 @@ def _planned_due(occ: Occurrence, rule: Reminder | None, timezone: str) -> datet
     return local_instant(occ.local_date, parse_time(rule.time_of_day), timezone)
 
 
-def _verdict(occ: Occurrence, now: datetime, deadline: datetime, patient, rule, live_appointments: set,
-             done: set, latest_of_rule: dict) -> tuple[str, str | None, datetime | None]:
+def _verdict(
+    occ: Occurrence,
+    now: datetime,
+    deadline: datetime,
+    patient,
+    rule,
+    live_appointments: set,
+    done: set,
+    latest_of_rule: dict,
+) -> tuple[str, str | None, datetime | None]:
     """What becomes of a claimed occurrence before any network: ("send", None, None), or the state it ends in now
     with its reason and, for one moved to later, its new due instant."""
     planned = _planned_due(occ, rule, patient.timezone)
     if (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
-            occ.appointment_id and occ.appointment_id not in live_appointments):
+        occ.appointment_id and occ.appointment_id not in live_appointments
+    ):
         return "cancelled", "source withdrawn", None
     if planned != occ.due_at:  # the rule or her time zone changed since planning, the planner not yet run
         if planned is not None and planned > now:
@@ -197,8 +223,12 @@ def _store(session, results: list[dict], dead_devices: list, worker: str, now: d
         try:
             _record(session, results, worker, now)
             if dead_devices:
-                session.execute(update(Device).where(Device.id.in_(dead_devices))
-                                .values(active=False, deactivated_at=now).execution_options(synchronize_session=False))
+                session.execute(
+                    update(Device)
+                    .where(Device.id.in_(dead_devices))
+                    .values(active=False, deactivated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             session.commit()
             return
         except DBAPIError as exc:
@@ -223,13 +253,24 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     rule_ids = {o.reminder_id for o in claimed if o.reminder_id}
     rules = {r.id: r for r in session.scalars(select(Reminder).where(Reminder.id.in_(rule_ids)))} if rule_ids else {}
     appointment_ids = {o.appointment_id for o in claimed if o.appointment_id}
-    live_appointments = set(session.scalars(select(DxaAppointment.id).where(
-        DxaAppointment.id.in_(appointment_ids), DxaAppointment.deleted_at.is_(None)))) if appointment_ids else set()
+    live_appointments = (
+        set(
+            session.scalars(
+                select(DxaAppointment.id).where(
+                    DxaAppointment.id.in_(appointment_ids), DxaAppointment.deleted_at.is_(None)
+                )
+            )
+        )
+        if appointment_ids
+        else set()
+    )
     devices: dict = {}
     if backend.platforms:
-        for device in session.scalars(select(Device).where(
-            Device.patient_id.in_(set(patients)), Device.active.is_(True), Device.platform.in_(backend.platforms)
-        )):
+        for device in session.scalars(
+            select(Device).where(
+                Device.patient_id.in_(set(patients)), Device.active.is_(True), Device.platform.in_(backend.platforms)
+            )
+        ):
             devices.setdefault(device.patient_id, []).append(device)
     done = _done_days(session, claimed, rules)
     for obj in [*claimed, *patients.values(), *rules.values(), *(d for ds in devices.values() for d in ds)]:
@@ -243,10 +284,26 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     results, to_send = [], []
     for occ in claimed:
         deadline = occ.due_at + timedelta(seconds=occ.grace_seconds)
-        status, error, due = _verdict(occ, now, deadline, patients[occ.patient_id], rules.get(occ.reminder_id),
-                                      live_appointments, done, latest_of_rule)
-        row = {"id": occ.id, "status": status, "tried": 0, "sent_at": None, "late": False, "next": None,
-               "error": error, "due": due}
+        status, error, due = _verdict(
+            occ,
+            now,
+            deadline,
+            patients[occ.patient_id],
+            rules.get(occ.reminder_id),
+            live_appointments,
+            done,
+            latest_of_rule,
+        )
+        row = {
+            "id": occ.id,
+            "status": status,
+            "tried": 0,
+            "sent_at": None,
+            "late": False,
+            "next": None,
+            "error": error,
+            "due": due,
+        }
         results.append(row)
         if status == "send":
             to_send.append((occ, deadline, row))
@@ -283,8 +340,9 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     return counts
 
 
-def dispatch(session, backend: Backend, now, worker: str, limit: int = BATCH, max_batches: int = 1000,
-             stop=None) -> Counter:
+def dispatch(
+    session, backend: Backend, now, worker: str, limit: int = BATCH, max_batches: int = 1000, stop=None
+) -> Counter:
     """Dispatch batches until nothing is due or `stop` (an Event) is set; `now` is a callable read before each
     batch."""
     total = Counter()

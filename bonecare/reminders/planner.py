@@ -70,8 +70,9 @@ class _Plan:
         self.inserts: list[dict] = []
         self.counts = {"created": 0, "moved": 0, "cancelled": 0, "restored": 0}
 
-    def reconcile(self, *, desired: dict, existing: list[Occurrence], since: datetime, grace: timedelta,
-                  base: dict) -> None:
+    def reconcile(
+        self, *, desired: dict, existing: list[Occurrence], since: datetime, grace: timedelta, base: dict
+    ) -> None:
         """Bring one source's occurrences to what it wants now. Only pending occurrences in the future move
         or go; a past one keeps its recorded state; a missing one is created unless it is older than its
         grace window or than the source itself."""
@@ -81,8 +82,16 @@ class _Plan:
             occ = by_key.get(key)
             if occ is None:
                 if due >= since and due >= now - grace:
-                    self.inserts.append({**base, "id": uuid.uuid4(), "key": key, "local_date": day, "due_at": due,
-                                         "grace_seconds": int(grace.total_seconds())})
+                    self.inserts.append(
+                        {
+                            **base,
+                            "id": uuid.uuid4(),
+                            "key": key,
+                            "local_date": day,
+                            "due_at": due,
+                            "grace_seconds": int(grace.total_seconds()),
+                        }
+                    )
             elif occ.status == "pending" and occ.due_at > now:
                 if (occ.due_at, occ.title, occ.body) != (due, title, body):
                     if due >= now:
@@ -109,8 +118,17 @@ class _Plan:
             return
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for i in range(0, len(self.inserts), 500):
-            chunk = [{**row, "created_at": self.now, "updated_at": self.now, "status": "pending", "attempts": 0,
-                      "late": False} for row in self.inserts[i:i + 500]]
+            chunk = [
+                {
+                    **row,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                    "status": "pending",
+                    "attempts": 0,
+                    "late": False,
+                }
+                for row in self.inserts[i : i + 500]
+            ]
             result = session.execute(insert(Occurrence).values(chunk).on_conflict_do_nothing(index_elements=["key"]))
             self.counts["created"] += max(result.rowcount or 0, 0)
 
@@ -155,7 +173,7 @@ def _existing(session, column, ids: list, since: date) -> dict:
     grouped = defaultdict(list)
     for i in range(0, len(ids), 500):
         rows = session.scalars(
-            select(Occurrence).where(column.in_(ids[i:i + 500]), Occurrence.local_date >= since)
+            select(Occurrence).where(column.in_(ids[i : i + 500]), Occurrence.local_date >= since)
         ).all()
         for occ in rows:
             grouped[getattr(occ, column.key)].append(occ)
@@ -163,8 +181,10 @@ def _existing(session, column, ids: list, since: date) -> dict:
 
 
 def _plan_rules(session, work: _Plan, reminder_id) -> None:
-    stmt = select(Reminder, User.timezone).join(User, User.id == Reminder.patient_id).where(
-        Reminder.deleted_at.is_(None), Reminder.enabled.is_(True)
+    stmt = (
+        select(Reminder, User.timezone)
+        .join(User, User.id == Reminder.patient_id)
+        .where(Reminder.deleted_at.is_(None), Reminder.enabled.is_(True))
     )
     if reminder_id is not None:
         stmt = stmt.where(Reminder.id == reminder_id)
@@ -176,25 +196,43 @@ def _plan_rules(session, work: _Plan, reminder_id) -> None:
         extra = {o.local_date for o in current if o.status == "pending" and o.due_at > work.now}
         title, body = words_for(reminder)
         work.reconcile(
-            desired=_desired_for_rule(reminder, timezone, work.now, extra), existing=current,
-            since=reminder.created_at, grace=DAILY_GRACE,
-            base={"patient_id": reminder.patient_id, "reminder_id": reminder.id, "appointment_id": None,
-                  "kind": reminder.kind, "title": title, "body": body},
+            desired=_desired_for_rule(reminder, timezone, work.now, extra),
+            existing=current,
+            since=reminder.created_at,
+            grace=DAILY_GRACE,
+            base={
+                "patient_id": reminder.patient_id,
+                "reminder_id": reminder.id,
+                "appointment_id": None,
+                "kind": reminder.kind,
+                "title": title,
+                "body": body,
+            },
         )
 
 
 def _plan_appointments(session, work: _Plan) -> None:
     first_day = work.now.date() - timedelta(days=2)
-    stmt = select(DxaAppointment, User.timezone).join(User, User.id == DxaAppointment.patient_id).where(
-        DxaAppointment.scheduled_for >= first_day
+    stmt = (
+        select(DxaAppointment, User.timezone)
+        .join(User, User.id == DxaAppointment.patient_id)
+        .where(DxaAppointment.scheduled_for >= first_day)
     )
     rows = session.execute(stmt).all()
     existing = _existing(session, Occurrence.appointment_id, [a.id for a, _ in rows], date.min)
     title, body = DEFAULT_WORDS["dxa"]
     for appointment, timezone in rows:
         work.reconcile(
-            desired=_desired_for_appointment(appointment, timezone), existing=existing.get(appointment.id, []),
-            since=appointment.created_at, grace=DXA_GRACE,
-            base={"patient_id": appointment.patient_id, "reminder_id": None, "appointment_id": appointment.id,
-                  "kind": "dxa", "title": title, "body": body},
+            desired=_desired_for_appointment(appointment, timezone),
+            existing=existing.get(appointment.id, []),
+            since=appointment.created_at,
+            grace=DXA_GRACE,
+            base={
+                "patient_id": appointment.patient_id,
+                "reminder_id": None,
+                "appointment_id": appointment.id,
+                "kind": "dxa",
+                "title": title,
+                "body": body,
+            },
         )

@@ -19,8 +19,12 @@ from bonecare.reminders.schemas import (
 from bonecare.web import Blueprint
 from bonecare.web.schemas import PageQuery, page_of
 
-bp = Blueprint("reminders", __name__, url_prefix="/api/v1/patients",
-               description="Reminder rules, push devices and the notifications sent")
+bp = Blueprint(
+    "reminders",
+    __name__,
+    url_prefix="/api/v1/patients",
+    description="Reminder rules, push devices and the notifications sent",
+)
 
 
 @bp.route("/<pid>/reminders")

@@ -19,7 +19,7 @@ BACKOFF_CAP = timedelta(minutes=30)
 
 
 def parse_time(value: str) -> time:
-    """"HH:MM" as a time."""
+    """ "HH:MM" as a time."""
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 

@@ -19,20 +19,28 @@ def _unique(values):
 class ReminderIn(Strict):
     id = ClientId()
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
-    time_of_day = TimeOfDay(required=True,
-                            metadata={"description": "local wall-clock time HH:MM in the patient's zone"})
+    time_of_day = TimeOfDay(
+        required=True, metadata={"description": "local wall-clock time HH:MM in the patient's zone"}
+    )
     days_of_week = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(DAYS)), load_default=list(DAYS),
+        ma.fields.String(validate=validate.OneOf(DAYS)),
+        load_default=list(DAYS),
         validate=[validate.Length(min=1, max=7), _unique],
     )
-    title = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
-                             metadata={"description": "the patient's own words; default is generic"})
+    title = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "the patient's own words; default is generic"},
+    )
     body = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=300))
     enabled = ma.fields.Boolean(load_default=True)
     skip_if_done = ma.fields.Boolean(
         load_default=True,
-        metadata={"description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
-                                 "an exercise reminder when a session is logged that day"},
+        metadata={
+            "description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
+            "an exercise reminder when a session is logged that day"
+        },
     )
 
 
@@ -70,8 +78,11 @@ class SubscriptionKeys(Strict):
 class Subscription(Strict):
     endpoint = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
     keys = ma.fields.Nested(SubscriptionKeys, required=True)
-    expirationTime = ma.fields.Raw(load_default=None, allow_none=True,  # noqa: N815 - the browser's own name
-                                   metadata={"description": "as PushSubscription.toJSON() gives it; ignored"})
+    expirationTime = ma.fields.Raw(
+        load_default=None,
+        allow_none=True,  # noqa: N815 - the browser's own name
+        metadata={"description": "as PushSubscription.toJSON() gives it; ignored"},
+    )
 
 
 class DeviceIn(Strict):
@@ -98,7 +109,8 @@ class DeviceOut(ma.Schema):
 class NotificationQuery(PageQuery):
     status = ma.fields.String(
         # "claimed" is an internal state: the API shows (and filters) it as "pending"
-        load_default=None, validate=validate.OneOf(tuple(s for s in OCCURRENCE_STATUSES if s != "claimed"))
+        load_default=None,
+        validate=validate.OneOf(tuple(s for s in OCCURRENCE_STATUSES if s != "claimed")),
     )
 
 

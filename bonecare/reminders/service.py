@@ -39,9 +39,14 @@ def _stored(data: dict) -> dict:
 def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
     """A rule as the API shows it, with when it fires next."""
     fires = next_fire(reminder.time_of_day, reminder.days_of_week, timezone, now) if reminder.enabled else None
-    return {**{f: getattr(reminder, f) for f in _FIELDS}, "id": reminder.id,
-            "days_of_week": reminder.days_of_week.split(","), "next_fire_at": fires,
-            "created_at": reminder.created_at, "updated_at": reminder.updated_at}
+    return {
+        **{f: getattr(reminder, f) for f in _FIELDS},
+        "id": reminder.id,
+        "days_of_week": reminder.days_of_week.split(","),
+        "next_fire_at": fires,
+        "created_at": reminder.created_at,
+        "updated_at": reminder.updated_at,
+    }
 
 
 def _live(session, patient, reminder_id: uuid.UUID) -> Reminder:
@@ -55,8 +60,14 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of the patient's reminder rules, oldest first."""
     patient = open_record(session, caller, pid, resource="reminders", now=now).patient
     stmt = select(Reminder).where(Reminder.patient_id == patient.id, Reminder.deleted_at.is_(None))
-    rows, cursor = paginate(session, stmt, [Reminder.created_at, Reminder.id], [datetime.fromisoformat, uuid.UUID],
-                            query["limit"], query.get("cursor"))
+    rows, cursor = paginate(
+        session,
+        stmt,
+        [Reminder.created_at, Reminder.id],
+        [datetime.fromisoformat, uuid.UUID],
+        query["limit"],
+        query.get("cursor"),
+    )
     return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
 
 
@@ -66,10 +77,18 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     if data.get("id") is None or session.get(Reminder, data["id"]) is None:  # a retry is answered, not counted
         _check_quota(session, patient, Reminder, Reminder.deleted_at.is_(None), MAX_REMINDERS, "reminders")
     values = _stored(data)
-    reminder = Reminder(id=data.get("id") or uuid.uuid4(), patient_id=patient.id, created_at=now, updated_at=now,
-                        **values)
-    stored, created = insert_once(session, reminder, lambda row: row.patient_id == patient.id
-                                  and row.deleted_at is None and all(getattr(row, k) == v for k, v in values.items()))
+    reminder = Reminder(
+        id=data.get("id") or uuid.uuid4(), patient_id=patient.id, created_at=now, updated_at=now, **values
+    )
+    stored, created = insert_once(
+        session,
+        reminder,
+        lambda row: (
+            row.patient_id == patient.id
+            and row.deleted_at is None
+            and all(getattr(row, k) == v for k, v in values.items())
+        ),
+    )
     if created:
         plan(session, now, reminder_id=stored.id)
     return _view(stored, patient.timezone, now), created
@@ -77,8 +96,9 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
 
 def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict, now: datetime) -> dict:
     """Change a rule; its future pending occurrences are re-planned at once."""
-    patient = open_record(session, caller, pid, resource="reminders", action="update", resource_id=reminder_id,
-                          now=now).patient
+    patient = open_record(
+        session, caller, pid, resource="reminders", action="update", resource_id=reminder_id, now=now
+    ).patient
     reminder = _live(session, patient, reminder_id)
     for field, value in _stored(changes).items():
         setattr(reminder, field, value)
@@ -90,8 +110,9 @@ def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict,
 
 def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime) -> None:
     """Delete a rule; its pending occurrences are cancelled, those already sent stay in the history."""
-    patient = open_record(session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id,
-                          now=now).patient
+    patient = open_record(
+        session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id, now=now
+    ).patient
     reminder = _live(session, patient, reminder_id)
     reminder.deleted_at = reminder.updated_at = now
     session.commit()
@@ -121,15 +142,20 @@ def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], 
         keys = {"p256dh": subscription["keys"]["p256dh"], "auth": subscription["keys"]["auth"]}
         same = Device.endpoint == subscription["endpoint"]
     else:
-        target, keys, same = {"endpoint": None, "token": data["token"]}, {"p256dh": None, "auth": None}, (
-            Device.token == data["token"])
+        target, keys, same = (
+            {"endpoint": None, "token": data["token"]},
+            {"p256dh": None, "auth": None},
+            (Device.token == data["token"]),
+        )
     session.execute(
-        update(Device).where(same, Device.platform == data["platform"], Device.patient_id != patient.id,
-                             Device.active.is_(True))
-        .values(active=False, deactivated_at=now).execution_options(synchronize_session=False)
+        update(Device)
+        .where(same, Device.platform == data["platform"], Device.patient_id != patient.id, Device.active.is_(True))
+        .values(active=False, deactivated_at=now)
+        .execution_options(synchronize_session=False)
     )
-    device = session.scalar(select(Device).where(same, Device.platform == data["platform"],
-                                                 Device.patient_id == patient.id))
+    device = session.scalar(
+        select(Device).where(same, Device.platform == data["platform"], Device.patient_id == patient.id)
+    )
     created = device is None
     if created:
         _check_quota(session, patient, Device, Device.active.is_(True), MAX_DEVICES, "active devices")
@@ -143,8 +169,9 @@ def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], 
 
 def delete_device(session, caller, pid, device_id: uuid.UUID, now: datetime) -> None:
     """Stop sending to a device."""
-    patient = open_record(session, caller, pid, resource="devices", action="delete", resource_id=device_id,
-                          now=now).patient
+    patient = open_record(
+        session, caller, pid, resource="devices", action="delete", resource_id=device_id, now=now
+    ).patient
     device = session.get(Device, device_id)
     if device is None or device.patient_id != patient.id:
         raise NotFound("No such device.")
@@ -160,6 +187,13 @@ def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict
         stmt = stmt.where(Occurrence.status.in_(("pending", "claimed")))
     elif query.get("status"):
         stmt = stmt.where(Occurrence.status == query["status"])
-    rows, cursor = paginate(session, stmt, [Occurrence.due_at, Occurrence.id], [datetime.fromisoformat, uuid.UUID],
-                            query["limit"], query.get("cursor"), descending=True)
+    rows, cursor = paginate(
+        session,
+        stmt,
+        [Occurrence.due_at, Occurrence.id],
+        [datetime.fromisoformat, uuid.UUID],
+        query["limit"],
+        query.get("cursor"),
+        descending=True,
+    )
     return {"items": rows, "next_cursor": cursor}

@@ -74,4 +74,3 @@ class StrictParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         return loads(req.get_data(cache=True))
-

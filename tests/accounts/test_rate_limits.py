@@ -31,8 +31,9 @@ def limits(app):
 
 
 def _login(client, email, password, address="10.0.0.1", **headers):
-    return client.post(LOGIN, json={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address}, headers=headers)
+    return client.post(
+        LOGIN, json={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}, headers=headers
+    )
 
 
 def test_wrong_passwords_from_many_addresses_lock_only_that_account(auth, client, limits):
@@ -54,20 +55,29 @@ def test_successful_sign_ins_do_not_count_against_the_account(auth, client, limi
 
 def test_without_trusted_proxies_a_forwarded_address_cannot_escape_the_limit(client, limits):
     limits("2 per minute", "1000 per minute")
-    answers = [_login(client, "x@example.org", "wrong password", **{"X-Forwarded-For": f"192.0.2.{i}"})
-               for i in range(3)]
+    answers = [
+        _login(client, "x@example.org", "wrong password", **{"X-Forwarded-For": f"192.0.2.{i}"}) for i in range(3)
+    ]
     assert [a.status_code for a in answers] == [401, 401, 429]
 
 
 def test_behind_one_trusted_proxy_each_client_address_has_its_own_bucket(database_url, _clock):
-    config = {**app_config(database_url, _clock), "BONECARE_TRUSTED_PROXIES": 1,
-              "BONECARE_AUTH_RATE_LIMIT": "2 per minute"}
+    config = {
+        **app_config(database_url, _clock),
+        "BONECARE_TRUSTED_PROXIES": 1,
+        "BONECARE_AUTH_RATE_LIMIT": "2 per minute",
+    }
     client = create_app(config).test_client()
     proxy = "10.0.0.1"  # every request arrives from the proxy; the client's own address is the one it forwards
 
     def attempt(client_address):
-        return _login(client, "x@example.org", "wrong password", address=proxy,
-                      **{"X-Forwarded-For": f"203.0.113.66, {client_address}"}).status_code
+        return _login(
+            client,
+            "x@example.org",
+            "wrong password",
+            address=proxy,
+            **{"X-Forwarded-For": f"203.0.113.66, {client_address}"},
+        ).status_code
 
     assert [attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
     assert [attempt("198.51.100.2") for _ in range(2)] == [401, 401]  # a patient behind the same proxy signs in
@@ -87,9 +97,13 @@ def test_processes_sharing_redis_count_one_limit(tmp_path, database_url):
     """Two servers (as two gunicorn hosts behind a balancer) with one Redis: the account limit holds across both."""
     if database_url.startswith("sqlite"):
         database_url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    env = server.app_env(database_url, BONECARE_RATELIMIT_ENABLED="1",
-                         BONECARE_RATELIMIT_STORAGE_URI=f"redis://{REDIS[0]}:{REDIS[1]}",
-                         BONECARE_AUTH_RATE_LIMIT="1000 per minute", BONECARE_LOGIN_ACCOUNT_RATE_LIMIT="3 per hour")
+    env = server.app_env(
+        database_url,
+        BONECARE_RATELIMIT_ENABLED="1",
+        BONECARE_RATELIMIT_STORAGE_URI=f"redis://{REDIS[0]}:{REDIS[1]}",
+        BONECARE_AUTH_RATE_LIMIT="1000 per minute",
+        BONECARE_LOGIN_ACCOUNT_RATE_LIMIT="3 per hour",
+    )
     server.flask(env, "db", "upgrade")
     email = f"nobody-{uuid.uuid4().hex}@example.org"  # a fresh account key, whatever Redis already holds
     with ExitStack() as stack:
@@ -98,6 +112,10 @@ def test_processes_sharing_redis_count_one_limit(tmp_path, database_url):
             port = server.free_port()
             stack.enter_context(server.gunicorn("app:app", port, env, tmp_path / f"{name}.log", workers=1))
             bases.append(f"http://127.0.0.1:{port}")
-        statuses = [requests.post(bases[i % 2] + LOGIN, json={"email": email, "password": "wrong password"},
-                                  timeout=10).status_code for i in range(6)]
+        statuses = [
+            requests.post(
+                bases[i % 2] + LOGIN, json={"email": email, "password": "wrong password"}, timeout=10
+            ).status_code
+            for i in range(6)
+        ]
     assert statuses == [401, 401, 401, 429, 429, 429]

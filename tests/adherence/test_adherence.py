@@ -41,15 +41,25 @@ def test_window_before_the_start_counts_from_the_first_log(week_of_logs):
     body = week_of_logs.get("/api/v1/patients/me/adherence?from=2026-03-01&to=2026-03-31").json
     assert (body["from"], body["to"], body["start"], body["days"]) == ("2026-03-01", "2026-03-31", "2026-03-16", 5)
     assert body["calcium"] == {
-        "days": 5, "days_met": 3, "pct": 60.0, "mean_mg_per_day": 840.0, "days_over_upper_limit": 1,
+        "days": 5,
+        "days_met": 3,
+        "pct": 60.0,
+        "mean_mg_per_day": 840.0,
+        "days_over_upper_limit": 1,
     }
     assert body["vitamin_d"] == {
-        "days": 5, "days_met": 3, "pct": 60.0, "mean_iu_per_day": 1260.0, "days_over_upper_limit": 1,
+        "days": 5,
+        "days_met": 3,
+        "pct": 60.0,
+        "mean_iu_per_day": 1260.0,
+        "days_over_upper_limit": 1,
     }
     assert body["alcohol"] == {"drinks_per_week_mean": 12.6, "weeks_over_limit": 1, "limit_per_week": 7.0}
     assert body["smoking"] == {"days_smoked": 1, "cigarettes_total": 3}
     assert body["logging"] == {
-        "days_with_any_log": 5, "current_streak_days": 5, "last_logged_at": "2026-03-20T12:00:00Z",
+        "days_with_any_log": 5,
+        "current_streak_days": 5,
+        "last_logged_at": "2026-03-20T12:00:00Z",
     }
     (week,) = body["exercise"]["weeks"]
     assert (week["week_start"], week["complete"], week["met"]) == ("2026-03-16", False, None)
@@ -66,7 +76,11 @@ def test_part_of_the_window_inside_the_logs(week_of_logs):
     body = week_of_logs.get("/api/v1/patients/me/adherence?from=2026-03-17&to=2026-03-18").json
     assert body["days"] == 2
     assert body["calcium"] == {
-        "days": 2, "days_met": 1, "pct": 50.0, "mean_mg_per_day": 1050.0, "days_over_upper_limit": 1,
+        "days": 2,
+        "days_met": 1,
+        "pct": 50.0,
+        "mean_mg_per_day": 1050.0,
+        "days_over_upper_limit": 1,
     }
     assert body["vitamin_d"]["pct"] == 0.0
     assert body["logging"]["days_with_any_log"] == 2
@@ -124,7 +138,11 @@ def test_iso_weeks_are_local_across_the_dst_change(auth, clock):
     assert second["kinds_met"] == {"balance": False, "flexibility": False, "endurance": False, "resistance": False}
     assert body["exercise"]["weeks_met_pct"] == 50.0
     assert body["calcium"] == {
-        "days": 14, "days_met": 0, "pct": 0.0, "mean_mg_per_day": 0.0, "days_over_upper_limit": 0,
+        "days": 14,
+        "days_met": 0,
+        "pct": 0.0,
+        "mean_mg_per_day": 0.0,
+        "days_over_upper_limit": 0,
     }
 
 
@@ -133,8 +151,16 @@ def test_exercise_is_judged_against_the_care_plan(auth, clock):
     patient = auth.as_patient(timezone="UTC")
     clinician = auth.as_clinician(patient=patient)
     plan = patient.get("/api/v1/patients/me/care-plan").json
-    body = {k: plan[k] for k in ("calcium_mg_min", "calcium_mg_max", "vitamin_d_iu_min", "vitamin_d_iu_max",
-                                 "alcohol_drinks_per_week_max")}
+    body = {
+        k: plan[k]
+        for k in (
+            "calcium_mg_min",
+            "calcium_mg_max",
+            "vitamin_d_iu_min",
+            "vitamin_d_iu_max",
+            "alcohol_drinks_per_week_max",
+        )
+    }
     body["exercise_weekly"] = {k: {"sessions": 0} for k in ("balance", "flexibility", "endurance")}
     body["exercise_weekly"]["resistance"] = {"sessions": 1}
     assert clinician.put(f"/api/v1/patients/{patient.id}/care-plan", json=body).status_code == 200
@@ -157,8 +183,9 @@ def test_the_streak_survives_until_today_ends(auth, clock):
 def test_deleted_entries_do_not_count(auth, clock):
     clock.set("2026-03-10T12:00:00Z")
     patient = auth.as_patient(timezone="UTC")
-    entry = patient.post("/api/v1/patients/me/intake", json={
-        "taken_at": "2026-03-10T08:00:00Z", "calcium_mg": 1200, "source": "diet"}).json
+    entry = patient.post(
+        "/api/v1/patients/me/intake", json={"taken_at": "2026-03-10T08:00:00Z", "calcium_mg": 1200, "source": "diet"}
+    ).json
     assert patient.delete(f"/api/v1/patients/me/intake/{entry['id']}").status_code == 204
     body = patient.get("/api/v1/patients/me/adherence").json
     assert body["calcium"]["days_met"] == 0 and body["logging"]["days_with_any_log"] == 0
@@ -172,13 +199,16 @@ def test_clinicians_on_the_care_team_read_it_and_others_get_404(auth, week_of_lo
     assert_problem(auth.anonymous().get("/api/v1/patients/me/adherence"), 401, "unauthorized")
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("from=2026-03-10&to=2026-03-01", "from"),
-    ("from=yesterday", "from"),
-    ("to=2026-02-30", "to"),
-    ("from=1990-01-01&to=2026-03-01", "from"),
-    ("window=30", "window"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-03-10&to=2026-03-01", "from"),
+        ("from=yesterday", "from"),
+        ("to=2026-02-30", "to"),
+        ("from=1990-01-01&to=2026-03-01", "from"),
+        ("window=30", "window"),
+    ],
+)
 def test_bad_windows_are_422(week_of_logs, query, field):
     assert_problem(week_of_logs.get(f"/api/v1/patients/me/adherence?{query}"), 422, "validation-error", field)
 

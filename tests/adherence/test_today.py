@@ -7,8 +7,9 @@ def test_today_counts_only_the_local_day(auth, clock):
     clock.set("2026-03-09T03:00:00Z")  # 23:00 on Sunday 8 March in New York (EDT)
     patient = auth.as_patient(timezone="America/New_York")
     log = "/api/v1/patients/me/intake"
-    patient.post(log, {"taken_at": "2026-03-08T08:00:00-05:00", "calcium_mg": 600, "vitamin_d_iu": 800,
-                       "source": "supplement"})
+    patient.post(
+        log, {"taken_at": "2026-03-08T08:00:00-05:00", "calcium_mg": 600, "vitamin_d_iu": 800, "source": "supplement"}
+    )
     patient.post(log, {"taken_at": "2026-03-08T20:00:00-04:00", "calcium_mg": 500, "source": "diet"})
     patient.post(log, {"taken_at": "2026-03-07T20:00:00-05:00", "calcium_mg": 900, "source": "diet"})  # Saturday
     deleted = patient.post(log, {"taken_at": "2026-03-08T21:00:00-04:00", "calcium_mg": 999, "source": "diet"}).json

@@ -20,8 +20,9 @@ def test_reads_and_changes_by_a_clinician_are_logged_newest_first(pair, clock):
     patient, clinician = pair
     clinician.get(f"/api/v1/patients/{patient.id}/intake")
     clock.set("2026-03-08T12:05:00Z")
-    lab = clinician.post(f"/api/v1/patients/{patient.id}/labs",
-                         json={"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 25}).json
+    lab = clinician.post(
+        f"/api/v1/patients/{patient.id}/labs", json={"measured_on": "2026-03-01", "vitamin_d_25oh_ng_ml": 25}
+    ).json
     items = log_of(patient)["items"]
     assert [(e["at"], e["action"], e["resource"], e["resource_id"]) for e in items] == [
         ("2026-03-08T12:05:00Z", "create", "labs", None),
@@ -40,8 +41,9 @@ def test_the_patients_own_reads_are_not_logged(pair):
 
 def test_a_refused_change_leaves_no_entry(pair):
     patient, clinician = pair
-    bad = clinician.post(f"/api/v1/patients/{patient.id}/labs",
-                         json={"measured_on": "2026-03-09", "vitamin_d_25oh_ng_ml": 25})
+    bad = clinician.post(
+        f"/api/v1/patients/{patient.id}/labs", json={"measured_on": "2026-03-09", "vitamin_d_25oh_ng_ml": 25}
+    )
     assert_problem(bad, 422, "validation-error", "measured_on")
     assert log_of(patient)["items"] == []
 

@@ -25,8 +25,9 @@ def test_put_creates_then_replaces_the_day(patient):
 
 def test_a_day_after_the_patients_today_is_rejected(patient):
     # 15 June has begun in UTC but not in Los Angeles
-    assert_problem(patient.put(f"{URL}/2026-06-15", {"cigarettes": 0, "alcohol_drinks": 0}), 422,
-                   "validation-error", "date")
+    assert_problem(
+        patient.put(f"{URL}/2026-06-15", {"cigarettes": 0, "alcohol_drinks": 0}), 422, "validation-error", "date"
+    )
 
 
 @pytest.mark.parametrize(

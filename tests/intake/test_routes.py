@@ -157,10 +157,7 @@ def test_delete_leaves_a_tombstone_for_sync(patient):
 
 
 def test_list_pages_newest_first_and_filters_by_local_date(patient):
-    ids = [
-        patient.post(URL, _entry(taken_at=f"2026-06-{day:02d}T09:00:00+01:00")).json["id"]
-        for day in range(1, 8)
-    ]
+    ids = [patient.post(URL, _entry(taken_at=f"2026-06-{day:02d}T09:00:00+01:00")).json["id"] for day in range(1, 8)]
     seen, cursor = [], None
     while True:
         query = {"limit": 3, **({"cursor": cursor} if cursor else {})}

@@ -92,8 +92,9 @@ class Subscriber:
         self.endpoint = endpoint
 
     def subscription(self) -> dict:
-        public = self.key.public_key().public_bytes(serialization.Encoding.X962,
-                                                    serialization.PublicFormat.UncompressedPoint)
+        public = self.key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         return {"endpoint": self.endpoint, "keys": {"p256dh": b64(public), "auth": b64(self.auth)}}
 
     def decrypt(self, body: bytes) -> dict:
@@ -117,12 +118,21 @@ class FakeFcm(FakeService):
 
     def __enter__(self):
         super().__enter__()
-        pem = self.rsa.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()).decode()
-        self.credentials.write_text(json.dumps({
-            "type": "service_account", "project_id": self.PROJECT, "private_key_id": "k1", "private_key": pem,
-            "client_email": "bonecare@demo-project.iam.gserviceaccount.com", "token_uri": f"{self.url}/token",
-        }))
+        pem = self.rsa.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        self.credentials.write_text(
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": self.PROJECT,
+                    "private_key_id": "k1",
+                    "private_key": pem,
+                    "client_email": "bonecare@demo-project.iam.gserviceaccount.com",
+                    "token_uri": f"{self.url}/token",
+                }
+            )
+        )
         return self
 
     def answer(self, request: dict):
@@ -135,13 +145,17 @@ class FakeFcm(FakeService):
     def _token(self, request):
         form = parse_qs(request["body"].decode())
         assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-        claims = jwt.decode(form["assertion"][0], self.rsa.public_key(), algorithms=["RS256"],
-                            audience=f"{self.url}/token")
+        claims = jwt.decode(
+            form["assertion"][0], self.rsa.public_key(), algorithms=["RS256"], audience=f"{self.url}/token"
+        )
         assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
         assert claims["iss"] == "bonecare@demo-project.iam.gserviceaccount.com"
         self.token_requests += 1
-        return 200, {"Content-Type": "application/json"}, json.dumps(
-            {"access_token": self.issued, "expires_in": 3599, "token_type": "Bearer"}).encode()
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"access_token": self.issued, "expires_in": 3599, "token_type": "Bearer"}).encode(),
+        )
 
     def check(self, request) -> dict | None:
         """The message of a well-formed HTTP v1 send, else None."""
@@ -166,7 +180,10 @@ class FakeFcm(FakeService):
 
 def fcm_error(status: int, code: str, error_code: str | None = None, headers=None):
     """An FCM v1 error response."""
-    details = [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code}] \
-        if error_code else []
+    details = (
+        [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code}]
+        if error_code
+        else []
+    )
     body = {"error": {"code": status, "message": code, "status": code, "details": details}}
     return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()

@@ -21,8 +21,9 @@ def _sent(occurrences):
     return [(o.local_date.isoformat(), o.due_at.isoformat()) for o in occurrences(status="sent")]
 
 
-def test_new_york_spring_forward_daily_8am_keeps_the_wall_clock(auth, clock, make_reminder, recorder, tick,
-                                                                occurrences):
+def test_new_york_spring_forward_daily_8am_keeps_the_wall_clock(
+    auth, clock, make_reminder, recorder, tick, occurrences
+):
     clock.set("2026-03-06T00:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
     make_reminder(patient, time_of_day="08:00", skip_if_done=False)
@@ -36,8 +37,9 @@ def test_new_york_spring_forward_daily_8am_keeps_the_wall_clock(auth, clock, mak
     assert len(recorder.sent) == 4
 
 
-def test_new_york_spring_forward_a_time_in_the_gap_moves_forward_by_the_gap(auth, clock, make_reminder, recorder,
-                                                                             tick, occurrences):
+def test_new_york_spring_forward_a_time_in_the_gap_moves_forward_by_the_gap(
+    auth, clock, make_reminder, recorder, tick, occurrences
+):
     clock.set("2026-03-07T00:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
     make_reminder(patient, time_of_day="02:30", skip_if_done=False)
@@ -49,8 +51,9 @@ def test_new_york_spring_forward_a_time_in_the_gap_moves_forward_by_the_gap(auth
     ]
 
 
-def test_new_york_fall_back_an_ambiguous_time_fires_once_at_its_first_occurrence(auth, clock, make_reminder,
-                                                                                  recorder, tick, occurrences):
+def test_new_york_fall_back_an_ambiguous_time_fires_once_at_its_first_occurrence(
+    auth, clock, make_reminder, recorder, tick, occurrences
+):
     clock.set("2026-10-31T00:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
     make_reminder(patient, time_of_day="01:30", skip_if_done=False)

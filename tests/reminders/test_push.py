@@ -31,8 +31,15 @@ def push_service():
 @pytest.fixture
 def webpush(app, use_backend):
     private, public = _vapid_key()
-    backend = use_backend(WebPushBackend({**app.config, "BONECARE_VAPID_PRIVATE_KEY": private,
-                                          "BONECARE_VAPID_SUBJECT": "mailto:ops@bonecare.example"}))
+    backend = use_backend(
+        WebPushBackend(
+            {
+                **app.config,
+                "BONECARE_VAPID_PRIVATE_KEY": private,
+                "BONECARE_VAPID_SUBJECT": "mailto:ops@bonecare.example",
+            }
+        )
+    )
     backend.vapid_public = public
     return backend
 
@@ -43,11 +50,13 @@ def subscribed(auth, clock, push_service):
     clock.set("2026-03-10T06:00:00Z")
     patient = auth.as_patient(timezone="UTC")
     subscriber = Subscriber(f"{push_service.url}/push/subscription-1")
-    device = patient.post("/api/v1/patients/me/devices", json={"platform": "webpush",
-                                                               "subscription": subscriber.subscription()})
+    device = patient.post(
+        "/api/v1/patients/me/devices", json={"platform": "webpush", "subscription": subscriber.subscription()}
+    )
     assert device.status_code == 201, device.json
-    rule = patient.post("/api/v1/patients/me/reminders", json={"kind": "supplement", "time_of_day": "08:00",
-                                                               "skip_if_done": False})
+    rule = patient.post(
+        "/api/v1/patients/me/reminders", json={"kind": "supplement", "time_of_day": "08:00", "skip_if_done": False}
+    )
     assert rule.status_code == 201
     return patient, subscriber, device.json["id"]
 
@@ -61,8 +70,9 @@ def _device(app, device_id) -> Device:
         return device
 
 
-def test_web_push_end_to_end_the_receiver_decrypts_the_payload(app, webpush, subscribed, push_service, tick,
-                                                               occurrences):
+def test_web_push_end_to_end_the_receiver_decrypts_the_payload(
+    app, webpush, subscribed, push_service, tick, occurrences
+):
     _, subscriber, _ = subscribed
     assert tick(DUE)["sent"] == 1
     [request] = push_service.requests
@@ -85,8 +95,9 @@ def test_web_push_end_to_end_the_receiver_decrypts_the_payload(app, webpush, sub
 
 
 @pytest.mark.parametrize("status", [404, 410])
-def test_web_push_dead_subscription_deactivates_the_device_without_retry(app, webpush, subscribed, push_service,
-                                                                         tick, occurrences, status):
+def test_web_push_dead_subscription_deactivates_the_device_without_retry(
+    app, webpush, subscribed, push_service, tick, occurrences, status
+):
     _, _, device_id = subscribed
     push_service.default = (status, {}, b"")
     summary = tick(DUE)
@@ -96,8 +107,7 @@ def test_web_push_dead_subscription_deactivates_the_device_without_retry(app, we
     assert len(push_service.requests) == 1
 
 
-def test_web_push_429_waits_for_retry_after_then_sends_once(app, webpush, subscribed, push_service, tick,
-                                                            occurrences):
+def test_web_push_429_waits_for_retry_after_then_sends_once(app, webpush, subscribed, push_service, tick, occurrences):
     push_service.script.append((429, {"Retry-After": "600"}, b""))
     assert tick(DUE)["retrying"] == 1
     [pending] = occurrences(status="pending", local_date=at(DUE).date())
@@ -134,11 +144,13 @@ def test_retries_stop_at_the_end_of_the_grace_window(app, webpush, subscribed, p
     assert summary["failed"] == 1 and summary["retrying"] == 0
 
 
-def test_the_worker_never_posts_to_an_endpoint_no_longer_allowed(app, use_backend, subscribed, push_service, tick,
-                                                                  occurrences):
+def test_the_worker_never_posts_to_an_endpoint_no_longer_allowed(
+    app, use_backend, subscribed, push_service, tick, occurrences
+):
     private, _ = _vapid_key()
-    use_backend(WebPushBackend({**app.config, "BONECARE_VAPID_PRIVATE_KEY": private,
-                                "BONECARE_PUSH_ALLOWED_HOSTS": []}))
+    use_backend(
+        WebPushBackend({**app.config, "BONECARE_VAPID_PRIVATE_KEY": private, "BONECARE_PUSH_ALLOWED_HOSTS": []})
+    )
     assert tick(DUE)["failed"] == 1
     assert push_service.requests == []
     assert "endpoint refused" in occurrences(status="failed")[0].last_error
@@ -147,8 +159,15 @@ def test_the_worker_never_posts_to_an_endpoint_no_longer_allowed(app, use_backen
 @pytest.fixture
 def fcm(app, tmp_path, use_backend):
     with FakeFcm(tmp_path) as service:
-        backend = use_backend(FcmBackend({**app.config, "BONECARE_FCM_CREDENTIALS": str(service.credentials),
-                                          "BONECARE_FCM_ENDPOINT": service.url}))
+        backend = use_backend(
+            FcmBackend(
+                {
+                    **app.config,
+                    "BONECARE_FCM_CREDENTIALS": str(service.credentials),
+                    "BONECARE_FCM_ENDPOINT": service.url,
+                }
+            )
+        )
         yield service, backend
 
 
@@ -158,8 +177,9 @@ def fcm_patient(auth, clock):
     patient = auth.as_patient(timezone="UTC")
     device = patient.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "fcm-token-1"}).json
     for hour in ("08:00", "08:01"):
-        patient.post("/api/v1/patients/me/reminders", json={"kind": "exercise", "time_of_day": hour,
-                                                            "skip_if_done": False})
+        patient.post(
+            "/api/v1/patients/me/reminders", json={"kind": "exercise", "time_of_day": hour, "skip_if_done": False}
+        )
     return patient, device["id"]
 
 
@@ -234,8 +254,9 @@ def test_one_dead_device_does_not_stop_the_others(app, auth, clock, webpush, pus
     patient = auth.as_patient(timezone="UTC")
     gone, alive = Subscriber(f"{push_service.url}/push/gone"), Subscriber(f"{push_service.url}/push/alive")
     for subscriber in (gone, alive):
-        patient.post("/api/v1/patients/me/devices", json={"platform": "webpush",
-                                                          "subscription": subscriber.subscription()})
+        patient.post(
+            "/api/v1/patients/me/devices", json={"platform": "webpush", "subscription": subscriber.subscription()}
+        )
     patient.post("/api/v1/patients/me/reminders", json={"kind": "custom", "time_of_day": "08:00"})
     push_service.default = lambda r: (410, {}, b"") if r["path"].endswith("gone") else (201, {}, b"")
     assert tick(DUE)["sent"] == 1

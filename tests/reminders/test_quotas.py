@@ -26,11 +26,13 @@ def test_a_patient_may_keep_twenty_reminders_and_no_more(auth):
 
 def test_a_patient_may_register_ten_devices_and_no_more(auth):
     patient = auth.as_patient()
-    devices = [patient.post(f"{ME}/devices", json={"platform": "fcm", "token": f"token-{i}"}) for i in
-               range(MAX_DEVICES)]
+    devices = [
+        patient.post(f"{ME}/devices", json={"platform": "fcm", "token": f"token-{i}"}) for i in range(MAX_DEVICES)
+    ]
     assert [d.status_code for d in devices] == [201] * MAX_DEVICES
-    assert_problem(patient.post(f"{ME}/devices", json={"platform": "fcm", "token": "one-too-many"}), 422,
-                   "validation-error")
+    assert_problem(
+        patient.post(f"{ME}/devices", json={"platform": "fcm", "token": "one-too-many"}), 422, "validation-error"
+    )
     assert patient.post(f"{ME}/devices", json={"platform": "fcm", "token": "token-3"}).status_code == 200  # refresh
     assert patient.delete(f"{ME}/devices/{devices[0].json['id']}").status_code == 204
     assert patient.post(f"{ME}/devices", json={"platform": "fcm", "token": "one-too-many"}).status_code == 201

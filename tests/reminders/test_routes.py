@@ -16,16 +16,20 @@ def _b64(data: bytes) -> str:
 
 
 def subscription(endpoint="https://fcm.googleapis.com/fcm/send/abc123"):
-    key = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    key = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
     return {"endpoint": endpoint, "keys": {"p256dh": _b64(key), "auth": _b64(b"0123456789abcdef")}}
 
 
 def test_a_patient_adds_a_rule_and_sees_when_it_fires_next(auth, clock):
     clock.set("2026-03-08T12:30:00Z")  # 08:30 EDT
     patient = auth.as_patient(timezone="America/New_York")
-    response = patient.post(R.format("me"), json={"kind": "supplement", "time_of_day": "08:00",
-                                                  "days_of_week": ["tue", "mon"]})
+    response = patient.post(
+        R.format("me"), json={"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["tue", "mon"]}
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["days_of_week"] == ["mon", "tue"]
@@ -71,17 +75,20 @@ def test_a_retry_with_the_same_id_stores_one_rule(auth, clock):
     assert len(patient.get(R.format("me")).json["items"]) == 1
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"kind": "pill", "time_of_day": "08:00"}, "kind"),
-    ({"kind": "supplement", "time_of_day": "8am"}, "time_of_day"),
-    ({"kind": "supplement", "time_of_day": "24:00"}, "time_of_day"),
-    ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": []}, "days_of_week"),
-    ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["mon", "mon"]}, "days_of_week"),
-    ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["monday"]}, "days_of_week.0"),
-    ({"kind": "supplement", "time_of_day": "08:00", "title": "x" * 101}, "title"),
-    ({"kind": "supplement", "time_of_day": "08:00", "colour": "red"}, "colour"),
-    ({"time_of_day": "08:00"}, "kind"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "pill", "time_of_day": "08:00"}, "kind"),
+        ({"kind": "supplement", "time_of_day": "8am"}, "time_of_day"),
+        ({"kind": "supplement", "time_of_day": "24:00"}, "time_of_day"),
+        ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": []}, "days_of_week"),
+        ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["mon", "mon"]}, "days_of_week"),
+        ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["monday"]}, "days_of_week.0"),
+        ({"kind": "supplement", "time_of_day": "08:00", "title": "x" * 101}, "title"),
+        ({"kind": "supplement", "time_of_day": "08:00", "colour": "red"}, "colour"),
+        ({"time_of_day": "08:00"}, "kind"),
+    ],
+)
 def test_invalid_rules_are_422(auth, body, field):
     patient = auth.as_patient()
     assert_problem(patient.post(R.format("me"), json=body), 422, "validation-error", field)
@@ -110,51 +117,75 @@ def test_devices_webpush_on_a_known_push_service_and_fcm(auth):
     assert_problem(patient.delete("/api/v1/patients/me/devices/not-a-uuid"), 404, "not-found")
 
 
-@pytest.mark.parametrize("endpoint", [
-    "https://fcm.googleapis.com/fcm/send/x", "https://updates.push.services.mozilla.com/wpush/v2/x",
-    "https://wns2-par02p.notify.windows.com/w/?token=x", "https://web.push.apple.com/QGx",
-    "http://127.0.0.1:8080/push/x",  # BONECARE_PUSH_ALLOWED_HOSTS in the tests
-])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com/fcm/send/x",
+        "https://updates.push.services.mozilla.com/wpush/v2/x",
+        "https://wns2-par02p.notify.windows.com/w/?token=x",
+        "https://web.push.apple.com/QGx",
+        "http://127.0.0.1:8080/push/x",  # BONECARE_PUSH_ALLOWED_HOSTS in the tests
+    ],
+)
 def test_known_push_hosts_are_accepted(auth, endpoint):
     patient = auth.as_patient()
     body = {"platform": "webpush", "subscription": subscription(endpoint)}
     assert patient.post("/api/v1/patients/me/devices", json=body).status_code == 201
 
 
-@pytest.mark.parametrize("endpoint", [
-    "http://fcm.googleapis.com/fcm/send/x", "https://evil.example.com/push", "https://169.254.169.254/latest",
-    "https://fcm.googleapis.com.evil.example/x", "ftp://127.0.0.1/x", "https://user:pw@fcm.googleapis.com/x",
-    "https://notify.windows.com.evil.example/x", "not a url",
-])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://fcm.googleapis.com/fcm/send/x",
+        "https://evil.example.com/push",
+        "https://169.254.169.254/latest",
+        "https://fcm.googleapis.com.evil.example/x",
+        "ftp://127.0.0.1/x",
+        "https://user:pw@fcm.googleapis.com/x",
+        "https://notify.windows.com.evil.example/x",
+        "not a url",
+    ],
+)
 def test_a_subscription_elsewhere_is_422(auth, endpoint):
     patient = auth.as_patient()
     body = {"platform": "webpush", "subscription": subscription(endpoint)}
-    assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error",
-                   "subscription.endpoint")
+    assert_problem(
+        patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", "subscription.endpoint"
+    )
 
 
-@pytest.mark.parametrize("keys, field", [
-    ({"p256dh": _b64(b"\x04" + b"\x01" * 64)}, "subscription.keys.p256dh"),  # not on the curve
-    ({"p256dh": _b64(b"\x04" * 33)}, "subscription.keys.p256dh"),
-    ({"p256dh": "not base64!"}, "subscription.keys.p256dh"),
-    ({"auth": _b64(b"short")}, "subscription.keys.auth"),
-    ({"auth": "+/+/+/+/+/+/+/+/+/+/+w"}, "subscription.keys.auth"),
-])
+@pytest.mark.parametrize(
+    "keys, field",
+    [
+        ({"p256dh": _b64(b"\x04" + b"\x01" * 64)}, "subscription.keys.p256dh"),  # not on the curve
+        ({"p256dh": _b64(b"\x04" * 33)}, "subscription.keys.p256dh"),
+        ({"p256dh": "not base64!"}, "subscription.keys.p256dh"),
+        ({"auth": _b64(b"short")}, "subscription.keys.auth"),
+        ({"auth": "+/+/+/+/+/+/+/+/+/+/+w"}, "subscription.keys.auth"),
+    ],
+)
 def test_bad_subscription_keys_are_422(auth, keys, field):
     patient = auth.as_patient()
     sub = subscription()
     sub["keys"].update(keys)
-    assert_problem(patient.post("/api/v1/patients/me/devices", json={"platform": "webpush", "subscription": sub}),
-                   422, "validation-error", field)
+    assert_problem(
+        patient.post("/api/v1/patients/me/devices", json={"platform": "webpush", "subscription": sub}),
+        422,
+        "validation-error",
+        field,
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"platform": "apns", "token": "x"}, "platform"),
-    ({"platform": "fcm"}, "token"),
-    ({"platform": "webpush", "token": "x"}, "subscription"),
-    ({"platform": "fcm", "token": ""}, "token"),
-    ({"platform": "webpush", "subscription": {"endpoint": "https://fcm.googleapis.com/x"}}, "subscription.keys"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"platform": "apns", "token": "x"}, "platform"),
+        ({"platform": "fcm"}, "token"),
+        ({"platform": "webpush", "token": "x"}, "subscription"),
+        ({"platform": "fcm", "token": ""}, "token"),
+        ({"platform": "webpush", "subscription": {"endpoint": "https://fcm.googleapis.com/x"}}, "subscription.keys"),
+    ],
+)
 def test_invalid_devices_are_422(auth, body, field):
     patient = auth.as_patient()
     assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", field)
@@ -165,8 +196,9 @@ def test_a_device_that_moves_to_another_patient_stops_serving_the_first(auth, se
 
     first, second = auth.as_patient(), auth.as_patient()
     device = first.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"}).json
-    assert second.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"}).status_code \
-        == 201
+    assert (
+        second.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"}).status_code == 201
+    )
     assert session.get(Device, __import__("uuid").UUID(device["id"])).active is False
 
 

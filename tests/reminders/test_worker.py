@@ -62,13 +62,14 @@ def test_supplement_reminder_is_skipped_when_calcium_and_vitamin_d_are_met(auth,
     intake = {"taken_at": "2026-03-10T06:30:00Z", "source": "supplement", "calcium_mg": 1200, "vitamin_d_iu": 400}
     assert patient.post("/api/v1/patients/me/intake", json=intake).status_code == 201
     assert tick("2026-03-10T08:00:00Z")["sent"] == 1  # vitamin D not met yet: still reminded
-    assert patient.post("/api/v1/patients/me/intake", json={**intake, "calcium_mg": 0,
-                                                              "vitamin_d_iu": 400}).status_code == 201
+    assert (
+        patient.post("/api/v1/patients/me/intake", json={**intake, "calcium_mg": 0, "vitamin_d_iu": 400}).status_code
+        == 201
+    )
     summary = tick("2026-03-11T08:00:00Z")
     assert summary["sent"] == 1  # the next day starts from zero
     clock.set("2026-03-12T07:00:00Z")
-    patient.post("/api/v1/patients/me/intake", json={**intake, "taken_at": "2026-03-12T06:00:00Z",
-                                                       "vitamin_d_iu": 800})
+    patient.post("/api/v1/patients/me/intake", json={**intake, "taken_at": "2026-03-12T06:00:00Z", "vitamin_d_iu": 800})
     assert tick("2026-03-12T08:00:00Z")["skipped"] == 1
     assert occurrences(status="skipped")[0].last_error == "already done today"
 
@@ -87,16 +88,20 @@ def test_skip_if_done_off_always_reminds(auth, clock, recorder, tick):
     clock.set("2026-03-10T07:00:00Z")
     patient = auth.as_patient(timezone="UTC")
     _rule(patient, kind="exercise", time_of_day="18:00", skip_if_done=False)
-    patient.post("/api/v1/patients/me/exercise", json={"started_at": "2026-03-10T06:00:00Z", "duration_min": 20,
-                                                         "kind": "balance"})
+    patient.post(
+        "/api/v1/patients/me/exercise",
+        json={"started_at": "2026-03-10T06:00:00Z", "duration_min": 20, "kind": "balance"},
+    )
     assert tick("2026-03-10T18:00:00Z")["sent"] == 1
 
 
 def test_quiet_hours_are_kept_in_the_patients_zone(auth, clock, recorder, tick, occurrences):
     clock.set("2026-03-10T01:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
-    assert patient.patch("/api/v1/patients/me", json={"quiet_hours": {"start": "22:00", "end": "07:00"}}
-                         ).status_code == 200
+    assert (
+        patient.patch("/api/v1/patients/me", json={"quiet_hours": {"start": "22:00", "end": "07:00"}}).status_code
+        == 200
+    )
     _rule(patient, time_of_day="23:00", kind="custom")
     _rule(patient, time_of_day="21:00", kind="custom")
     assert tick("2026-03-11T01:00:00Z")["sent"] == 1  # 21:00 EDT on the 10th
@@ -132,23 +137,28 @@ def _appointment(session, patient_id, day: date, now):
     return appointment.id
 
 
-def test_dxa_appointment_reminders_seven_days_and_one_day_before_at_nine(auth, clock, recorder, tick, occurrences,
-                                                                        session):
+def test_dxa_appointment_reminders_seven_days_and_one_day_before_at_nine(
+    auth, clock, recorder, tick, occurrences, session
+):
     clock.set("2026-03-01T12:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
     appointment_id = _appointment(session, patient.id, date(2026, 3, 20), at("2026-03-01T12:00:00Z"))
     tick("2026-03-01T12:00:00Z")
     planned = {o.key: o.due_at for o in occurrences(status="pending")}
-    assert planned == {f"dxa:{appointment_id}:7d": at("2026-03-13T13:00:00Z"),  # 09:00 EDT
-                       f"dxa:{appointment_id}:1d": at("2026-03-19T13:00:00Z")}
+    assert planned == {
+        f"dxa:{appointment_id}:7d": at("2026-03-13T13:00:00Z"),  # 09:00 EDT
+        f"dxa:{appointment_id}:1d": at("2026-03-19T13:00:00Z"),
+    }
 
     appointment = session.get(DxaAppointment, appointment_id)
     appointment.scheduled_for = date(2026, 3, 9)  # moved earlier, across the clock change
     session.commit()
     tick("2026-03-02T12:00:00Z")
     planned = {o.key: o.due_at for o in occurrences(status="pending")}
-    assert planned == {f"dxa:{appointment_id}:7d": at("2026-03-02T14:00:00Z"),  # 09:00 EST
-                       f"dxa:{appointment_id}:1d": at("2026-03-08T13:00:00Z")}  # 09:00 EDT
+    assert planned == {
+        f"dxa:{appointment_id}:7d": at("2026-03-02T14:00:00Z"),  # 09:00 EST
+        f"dxa:{appointment_id}:1d": at("2026-03-08T13:00:00Z"),
+    }  # 09:00 EDT
     assert tick("2026-03-02T14:00:00Z")["sent"] == 1
     assert recorder.sent[0].title == "Upcoming appointment"
     assert "dxa" not in json.dumps(recorder.sent[0].payload()).lower()  # the collapse key is hashed
@@ -161,8 +171,9 @@ def test_dxa_appointment_reminders_seven_days_and_one_day_before_at_nine(auth, c
     assert tick("2026-03-08T13:00:00Z")["sent"] == 0
 
 
-def test_dxa_appointment_moved_so_that_a_reminder_would_be_in_the_past_cancels_it(auth, clock, recorder, tick,
-                                                                                   occurrences, session):
+def test_dxa_appointment_moved_so_that_a_reminder_would_be_in_the_past_cancels_it(
+    auth, clock, recorder, tick, occurrences, session
+):
     clock.set("2026-03-01T12:00:00Z")
     patient = auth.as_patient(timezone="UTC")
     appointment_id = _appointment(session, patient.id, date(2026, 3, 20), at("2026-03-01T12:00:00Z"))
@@ -223,8 +234,9 @@ def test_today_shows_the_next_pending_reminder(auth, clock, recorder, tick):
     clock.set("2026-03-10T09:30:00Z")
     tick("2026-03-10T09:30:00Z")
     today = patient.get("/api/v1/patients/me/today").json
-    assert today["next_reminder"]["scheduled_for"] if isinstance(today["next_reminder"], dict) else today[
-        "next_reminder"]
+    assert (
+        today["next_reminder"]["scheduled_for"] if isinstance(today["next_reminder"], dict) else today["next_reminder"]
+    )
 
 
 def test_tick_and_vapid_keys_commands(app, auth, clock):
@@ -249,8 +261,12 @@ def test_the_scheduler_has_explicit_job_defaults_and_the_four_jobs(app):
     from bonecare.reminders import worker
 
     scheduler = worker.scheduler_for(app)
-    assert {j.id for j in scheduler.get_jobs()} == {"reminders-plan", "reminders-dispatch", "reminders-recover",
-                                                    "reminders-prune"}
+    assert {j.id for j in scheduler.get_jobs()} == {
+        "reminders-plan",
+        "reminders-dispatch",
+        "reminders-recover",
+        "reminders-prune",
+    }
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
 
@@ -279,8 +295,9 @@ def test_a_rule_deleted_while_its_reminder_is_overdue_is_not_sent(auth, clock, r
     assert {o.status for o in occurrences()} == {"cancelled"}
 
 
-def test_an_appointment_cancelled_after_planning_is_not_reminded(app, auth, clock, recorder, occurrences, session,
-                                                                 tick):
+def test_an_appointment_cancelled_after_planning_is_not_reminded(
+    app, auth, clock, recorder, occurrences, session, tick
+):
     clock.set("2026-03-01T12:00:00Z")
     patient = auth.as_patient(timezone="UTC")
     appointment_id = _appointment(session, patient.id, date(2026, 3, 10), at("2026-03-01T12:00:00Z"))
@@ -304,8 +321,9 @@ def test_the_inline_worker_starts_only_when_asked(database_url):
         scheduler.shutdown(wait=True)
 
 
-def test_a_time_zone_change_just_before_a_reminder_moves_it_even_before_the_planner_runs(auth, clock, recorder,
-                                                                                          occurrences, session, tick):
+def test_a_time_zone_change_just_before_a_reminder_moves_it_even_before_the_planner_runs(
+    auth, clock, recorder, occurrences, session, tick
+):
     clock.set("2026-03-10T10:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
     _rule(patient)  # 08:00 New York = 12:00Z
