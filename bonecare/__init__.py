@@ -108,7 +108,8 @@ def _fail_fast(config) -> None:
     """Outages answer at once and heal by themselves: a pooled connection is pinged before each use (a failover
     or restart kills them all), a connection attempt gives up after a few seconds, and the rate limiter does
     what BONECARE_RATELIMIT_FAIL says when its storage is unreachable."""
-    engine = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A copy per app: the defaults' dict is shared by every app this process makes (SQLite and PostgreSQL ones).
+    engine = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine.setdefault("pool_pre_ping", True)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         engine.setdefault("connect_args", {}).setdefault("connect_timeout", config["BONECARE_DB_CONNECT_TIMEOUT"])
@@ -119,7 +120,7 @@ def _fail_fast(config) -> None:
     # it answers again; closed: rate-limited endpoints answer 503 (errors.py) until it does.
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", mode == "open")
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", mode == "open")
-    options = config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    options = config["RATELIMIT_STORAGE_OPTIONS"] = dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
     options.setdefault("wrap_exceptions", True)
     if config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss", "valkey")):
         options.setdefault("socket_connect_timeout", 1)
