@@ -6,12 +6,15 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, MetaData, String, Uuid
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, ForeignKey, Index, MetaData, String, Uuid, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bonecare.errors import Conflict, NotFound
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +36,11 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    @property
+    def python_type(self):
+        """datetime, as the impl's (a TypeDecorator does not pass it on): paging reads cursors back by it."""
+        return datetime
 
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
@@ -84,24 +92,33 @@ def fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def insert_for(session):
+    """The dialect's INSERT construct, which knows ON CONFLICT (PostgreSQL and SQLite both speak it)."""
+    return _INSERTS[session.get_bind().dialect.name]
+
+
 def insert_once(session, record, repeats) -> tuple[object, bool]:
-    """Commit a record whose id a client may have made: returns (record, True); when that id is stored
-    already, (the stored one, False) if `repeats(stored)` says this request is a retry of it, else a 409."""
-    session.add(record)
-    try:
-        session.commit()
-        return record, True
-    except IntegrityError:
-        session.rollback()
-    stored = session.get(type(record), record.id)
+    """Add a record whose id a client may have made to the use case's transaction (the caller commits): returns
+    (record, True) when the id is new; when it is stored already, (the stored one, False) if `repeats(stored)` says
+    this request is a retry of it, else a 409. INSERT … ON CONFLICT DO NOTHING: a duplicate neither aborts the
+    transaction (the access-log row rides along) nor races (a concurrent twin waits for the first, then finds it)."""
+    model = type(record)
+    columns = {attr.key for attr in inspect(model).column_attrs}
+    values = {key: value for key, value in vars(record).items() if key in columns}
+    stmt = insert_for(session)(model).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(model)
+    inserted = session.scalars(stmt).one_or_none()
+    if inserted is not None:
+        return inserted, True
+    stored = session.get(model, record.id)
     if stored is None or not repeats(stored):
         raise Conflict("This id is already used by a different record.")
     return stored, False
 
 
-def owned(session, model, patient, entry_id) -> object:
-    """One live entry of the patient's, else 404."""
-    entry = session.get(model, entry_id)
-    if entry is None or entry.patient_id != patient.id or entry.deleted_at is not None:
-        raise NotFound("No such entry.")
-    return entry
+def owned(session, model, patient, record_id, *, live: bool = True, what: str = "entry"):
+    """The patient's record of this id (a live one unless live=False: tombstones too), else a 404."""
+    record = session.get(model, record_id)
+    gone = live and getattr(record, "deleted_at", None) is not None
+    if record is None or record.patient_id != patient.id or gone:
+        raise NotFound(f"No such {what}.")
+    return record

@@ -1,4 +1,5 @@
-"""The use cases the patient's logs (intake, exercise) share: create once, list, get, delete with a tombstone."""
+"""The use cases the patient's logs (intake, exercise) share: create once, list, get, delete with a tombstone.
+Each use case is one transaction, committed at its end (with a clinician's access-log row)."""
 
 import uuid
 from dataclasses import dataclass
@@ -8,31 +9,12 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.database import fingerprint, insert_once, owned
-from bonecare.errors import Invalid, NotFound
+from bonecare.errors import Invalid
 from bonecare.localtime import local_date_of
 from bonecare.web.paging import paginate
 
 # How far ahead of the server's clock a logged instant may be (phones' clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-def create(session, model, patient, data: dict, *, instant_field: str, now: datetime):
-    """Store a new entry, or recognise a retry: returns (entry, created). Same id, other body: 409."""
-    instant = data[instant_field]
-    if instant > now + FUTURE_TOLERANCE:
-        raise Invalid("The instant is in the future.", instant_field)
-    digest = fingerprint(data)
-    entry_id = data.pop("id", None) or uuid.uuid4()
-    entry = model(
-        id=entry_id,
-        patient_id=patient.id,
-        local_date=local_date_of(instant, patient.timezone),
-        created_at=now,
-        fingerprint=digest,
-        **data,
-    )
-    # Insert first: a new id (the common case) costs no lookup; a retry meets the primary key.
-    return insert_once(session, entry, lambda stored: stored.patient_id == patient.id and stored.fingerprint == digest)
 
 
 def filtered(stmt, model, query: dict):
@@ -47,30 +29,14 @@ def filtered(stmt, model, query: dict):
     return stmt
 
 
-def page(session, model, patient, query: dict, instant_column, *, parser=datetime.fromisoformat):
-    """Entries newest first, within the local-date range, tombstones only when asked; `parser` reads the
-    ordering column's value back from a cursor."""
+def page(session, model, patient, query: dict, order_column) -> dict:
+    """The patient's records, latest first by order_column, within the local-date range, tombstones only when
+    asked."""
     stmt = filtered(select(model).where(model.patient_id == patient.id), model, query)
     rows, cursor = paginate(
-        session,
-        stmt,
-        [instant_column, model.id],
-        [parser, uuid.UUID],
-        query["limit"],
-        query.get("cursor"),
-        descending=True,
+        session, stmt, [order_column, model.id], query["limit"], query.get("cursor"), descending=True
     )
     return {"items": rows, "next_cursor": cursor}
-
-
-def delete(session, model, patient, entry_id, now: datetime) -> None:
-    """Leave a tombstone, so a phone can sync the deletion; deleting twice is harmless."""
-    entry = session.get(model, entry_id)
-    if entry is None or entry.patient_id != patient.id:
-        raise NotFound("No such entry.")
-    if entry.deleted_at is None:
-        entry.deleted_at = now
-    session.commit()
 
 
 @dataclass(frozen=True)
@@ -81,24 +47,47 @@ class LogBook:
     resource: str
     instant_field: str
 
-    def log(self, session, caller, pid, data, now):
-        """Store an entry (or recognise a retry): returns (entry, created)."""
-        access = open_record(session, caller, pid, resource=self.resource, action="create", now=now)
-        return create(session, self.model, access.patient, data, instant_field=self.instant_field, now=now)
+    def log(self, session, caller, pid, data: dict, now: datetime):
+        """Store an entry, or recognise a retry (same id, same body): returns (entry, created); another body: 409."""
+        patient = open_record(session, caller, pid, resource=self.resource, action="create", now=now).patient
+        instant = data[self.instant_field]
+        if instant > now + FUTURE_TOLERANCE:
+            raise Invalid("The instant is in the future.", self.instant_field)
+        digest = fingerprint(data)
+        entry = self.model(
+            id=data.pop("id", None) or uuid.uuid4(),
+            patient_id=patient.id,
+            local_date=local_date_of(instant, patient.timezone),
+            created_at=now,
+            fingerprint=digest,
+            **data,
+        )
+        entry, created = insert_once(
+            session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
+        )
+        session.commit()
+        return entry, created
 
-    def list_(self, session, caller, pid, query, now):
+    def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of entries, newest first."""
-        access = open_record(session, caller, pid, resource=self.resource, now=now)
-        return page(session, self.model, access.patient, query, getattr(self.model, self.instant_field))
+        patient = open_record(session, caller, pid, resource=self.resource, now=now).patient
+        entries = page(session, self.model, patient, query, getattr(self.model, self.instant_field))
+        session.commit()
+        return entries
 
-    def get(self, session, caller, pid, entry_id, now):
-        """One entry."""
-        access = open_record(session, caller, pid, resource=self.resource, resource_id=entry_id, now=now)
-        return owned(session, self.model, access.patient, entry_id)
+    def get(self, session, caller, pid, entry_id, now: datetime):
+        """One live entry."""
+        patient = open_record(session, caller, pid, resource=self.resource, resource_id=entry_id, now=now).patient
+        entry = owned(session, self.model, patient, entry_id)
+        session.commit()
+        return entry
 
-    def delete(self, session, caller, pid, entry_id, now):
-        """Delete an entry, leaving a tombstone."""
+    def delete(self, session, caller, pid, entry_id, now: datetime) -> None:
+        """Leave a tombstone, so a phone can sync the deletion; deleting twice is harmless."""
         access = open_record(
             session, caller, pid, resource=self.resource, action="delete", resource_id=entry_id, now=now
         )
-        delete(session, self.model, access.patient, entry_id, now)
+        entry = owned(session, self.model, access.patient, entry_id, live=False)
+        if entry.deleted_at is None:
+            entry.deleted_at = now
+        session.commit()

@@ -12,6 +12,41 @@ from bonecare.errors import Forbidden, NotFound
 
 _HIDDEN = "No such patient."
 
+PATIENT, CLINICIAN, BOTH, NOBODY = ("patient",), ("clinician",), ("patient", "clinician"), ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which roles (among those who may see the patient at all) may read a resource, and which may change it."""
+
+    readers: tuple[str, ...]
+    writers: tuple[str, ...]
+
+
+# The one access policy, a row per resource of a patient's record. Whether a caller may see the patient at all
+# (herself, or a clinician on her care team) is decided first: a stranger gets a 404, never a 403.
+POLICY = {
+    "profile": Rule(BOTH, PATIENT),
+    "intake": Rule(BOTH, PATIENT),
+    "exercise": Rule(BOTH, PATIENT),
+    "habits": Rule(BOTH, PATIENT),
+    "reminders": Rule(BOTH, PATIENT),
+    "devices": Rule(BOTH, PATIENT),
+    "notifications": Rule(BOTH, PATIENT),
+    "care_team": Rule(PATIENT, PATIENT),
+    "access_log": Rule(PATIENT, NOBODY),
+    "care_plan": Rule(BOTH, CLINICIAN),
+    "dxa_appointments": Rule(BOTH, CLINICIAN),
+    "dxa_results": Rule(BOTH, CLINICIAN),
+    "labs": Rule(BOTH, CLINICIAN),
+    "treatments": Rule(BOTH, CLINICIAN),
+    "today": Rule(BOTH, NOBODY),
+    "adherence": Rule(BOTH, NOBODY),
+    "assessment": Rule(BOTH, NOBODY),
+    "education": Rule(BOTH, NOBODY),
+}
+READS = ("read", "list")
+
 
 @dataclass(frozen=True)
 class RecordAccess:
@@ -47,18 +82,11 @@ def _can_see(session, caller: User, patient_id: uuid.UUID) -> bool:
 
 
 def open_record(
-    session,
-    caller: User,
-    pid: str,
-    *,
-    resource: str,
-    action: str = "read",
-    writers: tuple[str, ...] = ("patient",),
-    resource_id=None,
-    now: datetime,
+    session, caller: User, pid: str, *, resource: str, action: str = "read", resource_id=None, now: datetime
 ) -> RecordAccess:
-    """The patient behind `pid` ("me" or an id) if the caller may see her (else 404), may take
-    this action (else 403); a clinician's access is logged in the same transaction."""
+    """The patient behind `pid` ("me" or an id) if the caller may see her (else 404) and POLICY lets the caller's
+    role take this action on this resource (else 403). A clinician's access is added to the access log in the
+    caller's transaction: the use case commits it with the rest, or not at all."""
     if pid == "me":
         patient_id = caller.id if caller.role == "patient" else None
     else:
@@ -71,8 +99,12 @@ def open_record(
     patient = caller if caller.id == patient_id else session.get(User, patient_id)
     if patient is None or patient.role != "patient":
         raise NotFound(_HIDDEN)
-    if action != "read" and caller.role not in writers:
-        raise Forbidden(f"Only the {' or '.join(writers)} may {action} {resource.replace('_', ' ')}.")
+    allowed = POLICY[resource].readers if action in READS else POLICY[resource].writers
+    if caller.role not in allowed:
+        noun = resource.replace("_", " ")
+        raise Forbidden(
+            f"Only the {' or '.join(allowed)} may {action} {noun}." if allowed else f"No one may {action} {noun}."
+        )
     access = RecordAccess(caller, patient)
     if not access.is_self:
         record(
@@ -84,6 +116,4 @@ def open_record(
             resource_id=resource_id,
             at=now,
         )
-        if action == "read":
-            session.commit()
     return access

@@ -9,6 +9,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, get_jt
 from sqlalchemy import Uuid, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bonecare.accounts.access import open_record
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.database import UTCDateTime
@@ -158,29 +159,32 @@ def _spend_invitation(session, code: str, patient: User, now: datetime) -> uuid.
     return clinician_id
 
 
-def join_care_team(session, patient: User, code: str, now: datetime) -> CareTeamMember:
-    """Spend an invitation code: its clinician joins the patient's care team."""
+def join_care_team(session, caller: User, pid: str, code: str, now: datetime) -> CareTeamMember:
+    """Spend an invitation code: its clinician joins the patient's care team (the patient's own business)."""
+    patient = open_record(session, caller, pid, resource="care_team", action="update", now=now).patient
     clinician_id = _spend_invitation(session, code, patient, now)
     session.commit()
     return session.get(CareTeamMember, (patient.id, clinician_id))
 
 
-def care_team(session, patient: User, query: dict) -> dict:
-    """A page of the clinicians who can see this patient, oldest first."""
+def care_team(session, caller: User, pid: str, query: dict, now: datetime) -> dict:
+    """A page of the clinicians who can see this patient, oldest first (for the patient only)."""
+    patient = open_record(session, caller, pid, resource="care_team", now=now).patient
     stmt = select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)
     rows, cursor = paginate(
         session,
         stmt,
         [CareTeamMember.added_at, CareTeamMember.clinician_id],
-        [datetime.fromisoformat, uuid.UUID],
         query["limit"],
         query.get("cursor"),
     )
+    session.commit()
     return {"items": rows, "next_cursor": cursor}
 
 
-def leave_care_team(session, patient: User, clinician_id: uuid.UUID) -> None:
+def leave_care_team(session, caller: User, pid: str, clinician_id: uuid.UUID, now: datetime) -> None:
     """The clinician loses access to the patient at once."""
+    patient = open_record(session, caller, pid, resource="care_team", action="delete", now=now).patient
     member = session.get(CareTeamMember, (patient.id, clinician_id))
     if member is None:
         raise NotFound("That clinician is not on this care team.")

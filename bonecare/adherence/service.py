@@ -184,4 +184,6 @@ def adherence(session, caller, pid, query: dict, now: datetime) -> dict:
     first = query.get("from_") or last - timedelta(days=t.ADHERENCE_WINDOW_DAYS - 1)
     if _days(first, last) > MAX_WINDOW_DAYS:
         raise Invalid(f"The window may span at most {MAX_WINDOW_DAYS} days.", "from")
-    return summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id]
+    summary = summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id]
+    session.commit()
+    return summary

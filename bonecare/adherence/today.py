@@ -68,13 +68,15 @@ def today(session, caller, pid, now: datetime) -> dict:
     params = {"patient_id": patient.id, "day": day, "week_start": day - timedelta(days=day.weekday()), "now": now}
     targets = targets_for(session, patient.id)
     calcium, vitamin_d, *minutes = session.execute(_TOTALS, params).one()
+    next_reminder, next_dxa = session.scalar(_NEXT_REMINDER, params), session.scalar(_NEXT_DXA, params)
+    session.commit()
     return {
         "date": day,
         "calcium": _progress(calcium, targets["calcium_mg_min"], targets["calcium_mg_max"], "total_mg"),
         "vitamin_d": _progress(vitamin_d, targets["vitamin_d_iu_min"], targets["vitamin_d_iu_max"], "total_iu"),
         "exercise_week": {kind: int(m) for kind, m in zip(KINDS, minutes, strict=True)},
-        "next_reminder": session.scalar(_NEXT_REMINDER, params),
-        "next_dxa_appointment": session.scalar(_NEXT_DXA, params),
+        "next_reminder": next_reminder,
+        "next_dxa_appointment": next_dxa,
     }
 
 

@@ -146,4 +146,5 @@ def assessment(session, caller, pid, now: datetime) -> dict:
     """The guidance applied to the patient's record, worded for the caller's audience."""
     access = open_record(session, caller, pid, resource="assessment", now=now)
     result = assess(facts_for(session, access.patient, now), access.audience)
+    session.commit()
     return {"flags": result.flags, "next_dxa_due": result.next_dxa_due}

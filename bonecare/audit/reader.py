@@ -1,6 +1,5 @@
 """The patient reads her access log: who else read or changed her record, when, and what."""
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,7 +18,6 @@ def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
         session,
         stmt,
         [AccessLogEntry.at, AccessLogEntry.id],
-        [datetime.fromisoformat, uuid.UUID],
         query["limit"],
         query.get("cursor"),
         descending=True,
@@ -37,4 +35,5 @@ def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
         }
         for r in rows
     ]
+    session.commit()
     return {"items": items, "next_cursor": cursor}

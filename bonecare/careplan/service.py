@@ -27,12 +27,14 @@ def targets_for(session, patient_id) -> dict:
 def get(session, caller, pid, now: datetime) -> dict:
     """The patient's care plan."""
     access = open_record(session, caller, pid, resource="care_plan", now=now)
-    return targets_for(session, access.patient.id)
+    plan = targets_for(session, access.patient.id)
+    session.commit()
+    return plan
 
 
 def put(session, caller, pid, data: dict, now: datetime) -> dict:
     """Replace the care plan (a clinician on the care team)."""
-    access = open_record(session, caller, pid, resource="care_plan", action="update", writers=("clinician",), now=now)
+    access = open_record(session, caller, pid, resource="care_plan", action="update", now=now)
     plan = session.get(CarePlan, access.patient.id) or CarePlan(patient_id=access.patient.id)
     for field in (*_FIELDS, *_OTHER):
         setattr(plan, field, data[field])

@@ -7,15 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.database import insert_once
+from bonecare.database import insert_once, owned
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
-from bonecare.errors import Conflict, Invalid, NotFound
+from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
 from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
 from bonecare.localtime import local_today
 from bonecare.logbook import page
-
-_WRITERS = ("clinician",)
 
 
 @dataclass(frozen=True)
@@ -30,10 +28,10 @@ class Records:
 
     def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of records, latest date first."""
-        access = open_record(session, caller, pid, resource=self.resource, now=now)
-        return page(
-            session, self.model, access.patient, query, getattr(self.model, self.date_field), parser=date.fromisoformat
-        )
+        patient = open_record(session, caller, pid, resource=self.resource, now=now).patient
+        records = page(session, self.model, patient, query, getattr(self.model, self.date_field))
+        session.commit()
+        return records
 
     def check_date(self, patient, day: date, now: datetime) -> None:
         """A result cannot be dated after the patient's today, nor a booking before it."""
@@ -45,22 +43,19 @@ class Records:
 
     def create(self, session, caller, pid, data: dict, now: datetime, check=None):
         """Store a record (a clinician's), or recognise a retry of the same id: returns (record, created)."""
-        access = open_record(session, caller, pid, resource=self.resource, action="create", writers=_WRITERS, now=now)
+        access = open_record(session, caller, pid, resource=self.resource, action="create", now=now)
         patient = access.patient
-        record_id = data.pop("id", None) or uuid.uuid4()
-        existing = session.get(self.model, record_id)
-        if existing is not None:
-            if not _repeats(existing, patient, data):
-                raise Conflict("This id is already used by a different record.")
-            session.commit()  # the access log's entry
-            return existing, False
         self.check_date(patient, data[self.date_field], now)
         if check:
             check(session, patient, data)
-        record = self.model(id=record_id, patient_id=patient.id, created_at=now, created_by=caller.id, **data)
+        record = self.model(
+            id=data.pop("id", None) or uuid.uuid4(), patient_id=patient.id, created_at=now, created_by=caller.id, **data
+        )
         if hasattr(self.model, "updated_at"):
             record.updated_at = now
-        return insert_once(session, record, lambda stored: _repeats(stored, patient, data))
+        record, created = insert_once(session, record, lambda stored: _repeats(stored, patient, data))
+        session.commit()
+        return record, created
 
 
 def _repeats(stored, patient, data: dict) -> bool:
@@ -97,18 +92,12 @@ def book(session, caller, pid, data: dict, now: datetime):
     return appointments.create(session, caller, pid, data, now, check=_check_interval)
 
 
-def _appointment(session, patient, appointment_id, *, live: bool = True) -> DxaAppointment:
-    """The patient's appointment (a live one unless live=False), else 404."""
-    appt = session.get(DxaAppointment, appointment_id)
-    if appt is None or appt.patient_id != patient.id or (live and appt.deleted_at is not None):
-        raise NotFound("No such appointment.")
-    return appt
-
-
 def get_appointment(session, caller, pid, appointment_id, now: datetime) -> DxaAppointment:
     """One live appointment."""
     access = open_record(session, caller, pid, resource="dxa_appointments", resource_id=appointment_id, now=now)
-    return _appointment(session, access.patient, appointment_id)
+    appointment = owned(session, DxaAppointment, access.patient, appointment_id, what="appointment")
+    session.commit()
+    return appointment
 
 
 def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -> DxaAppointment:
@@ -119,11 +108,10 @@ def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -
         pid,
         resource="dxa_appointments",
         action="update",
-        writers=_WRITERS,
         resource_id=appointment_id,
         now=now,
     )
-    appt = _appointment(session, access.patient, appointment_id)
+    appt = owned(session, DxaAppointment, access.patient, appointment_id, what="appointment")
     merged = {f: changes.get(f, getattr(appt, f)) for f in ("scheduled_for", "location", "note", "override_reason")}
     if "scheduled_for" in changes or "override_reason" in changes:
         if "scheduled_for" in changes:
@@ -144,11 +132,10 @@ def cancel(session, caller, pid, appointment_id, now: datetime) -> None:
         pid,
         resource="dxa_appointments",
         action="delete",
-        writers=_WRITERS,
         resource_id=appointment_id,
         now=now,
     )
-    appt = _appointment(session, access.patient, appointment_id, live=False)
+    appt = owned(session, DxaAppointment, access.patient, appointment_id, live=False, what="appointment")
     if appt.deleted_at is None:
         appt.deleted_at = appt.updated_at = now
     session.commit()

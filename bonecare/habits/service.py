@@ -1,47 +1,22 @@
-"""Habit use cases: one record per local day, replaced by PUT."""
+"""Habit use cases: one record per local day, replaced by PUT; each use case commits once, at its end."""
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
+from bonecare.database import insert_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
 from bonecare.localtime import local_today
-from bonecare.logbook import filtered
-from bonecare.web.paging import paginate
+from bonecare.logbook import page
 
 _RESOURCE = "habits"
 
 
-def put(session, caller, pid, day: date, data: dict, now: datetime) -> tuple[HabitDay, bool]:
-    """Replace the day's record (creating it if new): returns (record, created)."""
-    access = open_record(session, caller, pid, resource=_RESOURCE, action="update", resource_id=day, now=now)
-    patient = access.patient
-    if day > local_today(patient.timezone, now):
-        raise Invalid("The day is in the future.", "date")
-    try:
-        return _replace(session, patient, day, data, now)
-    except IntegrityError:
-        session.rollback()  # a concurrent PUT created the day first: replace what it stored
-        return _replace(session, patient, day, data, now)
-
-
 def _day(session, patient, day: date) -> HabitDay | None:
     return session.scalar(select(HabitDay).where(HabitDay.patient_id == patient.id, HabitDay.local_date == day))
-
-
-def _replace(session, patient, day: date, data: dict, now: datetime) -> tuple[HabitDay, bool]:
-    record = _day(session, patient, day)
-    created = record is None or record.deleted_at is not None
-    if record is None:
-        record = HabitDay(patient_id=patient.id, local_date=day)
-        session.add(record)
-    record.cigarettes, record.alcohol_drinks = data["cigarettes"], data["alcohol_drinks"]
-    record.updated_at, record.deleted_at = now, None
-    session.commit()
-    return record, created
 
 
 def _live_day(session, patient, day: date) -> HabitDay:
@@ -51,32 +26,46 @@ def _live_day(session, patient, day: date) -> HabitDay:
     return record
 
 
+def put(session, caller, pid, day: date, data: dict, now: datetime) -> tuple[HabitDay, bool]:
+    """Replace the day's record (creating it if new, or reviving its tombstone): returns (record, created)."""
+    patient = open_record(session, caller, pid, resource=_RESOURCE, action="update", resource_id=day, now=now).patient
+    if day > local_today(patient.timezone, now):
+        raise Invalid("The day is in the future.", "date")
+    before = _day(session, patient, day)
+    created = before is None or before.deleted_at is not None
+    values = {"cigarettes": data["cigarettes"], "alcohol_drinks": data["alcohol_drinks"], "updated_at": now}
+    # One upsert on (patient, day): a concurrent PUT of the same day waits for the first and then replaces it.
+    stmt = (
+        insert_for(session)(HabitDay)
+        .values(id=uuid.uuid4(), patient_id=patient.id, local_date=day, **values)
+        .on_conflict_do_update(index_elements=["patient_id", "local_date"], set_={**values, "deleted_at": None})
+        .returning(HabitDay)
+        .execution_options(populate_existing=True)
+    )
+    record = session.scalars(stmt).one()
+    session.commit()
+    return record, created
+
+
 def get(session, caller, pid, day: date, now: datetime) -> HabitDay:
     """The day's record."""
     access = open_record(session, caller, pid, resource=_RESOURCE, resource_id=day, now=now)
-    return _live_day(session, access.patient, day)
+    record = _live_day(session, access.patient, day)
+    session.commit()
+    return record
 
 
 def list_(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of days, newest first."""
     access = open_record(session, caller, pid, resource=_RESOURCE, now=now)
-    stmt = filtered(select(HabitDay).where(HabitDay.patient_id == access.patient.id), HabitDay, query)
-    rows, cursor = paginate(
-        session,
-        stmt,
-        [HabitDay.local_date],
-        [date.fromisoformat],
-        query["limit"],
-        query.get("cursor"),
-        descending=True,
-    )
-    return {"items": rows, "next_cursor": cursor}
+    days = page(session, HabitDay, access.patient, query, HabitDay.local_date)
+    session.commit()
+    return days
 
 
 def delete(session, caller, pid, day: date, now: datetime) -> None:
     """Delete the day's record, leaving a tombstone for sync."""
     access = open_record(session, caller, pid, resource=_RESOURCE, action="delete", resource_id=day, now=now)
     record = _live_day(session, access.patient, day)
-    record.deleted_at = now
-    record.updated_at = now
+    record.deleted_at = record.updated_at = now
     session.commit()

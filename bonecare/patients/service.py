@@ -8,7 +8,9 @@ from bonecare.accounts.models import User
 
 def get_profile(session, caller, pid, now: datetime) -> User:
     """The patient's profile."""
-    return open_record(session, caller, pid, resource="profile", now=now).patient
+    patient = open_record(session, caller, pid, resource="profile", now=now).patient
+    session.commit()
+    return patient
 
 
 def update_profile(session, caller, pid, changes: dict, now: datetime) -> User:

@@ -64,10 +64,10 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
         session,
         stmt,
         [Reminder.created_at, Reminder.id],
-        [datetime.fromisoformat, uuid.UUID],
         query["limit"],
         query.get("cursor"),
     )
+    session.commit()
     return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
 
 
@@ -89,6 +89,7 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
             and all(getattr(row, k) == v for k, v in values.items())
         ),
     )
+    session.commit()
     if created:
         plan(session, now, reminder_id=stored.id)
     return _view(stored, patient.timezone, now), created
@@ -191,9 +192,9 @@ def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict
         session,
         stmt,
         [Occurrence.due_at, Occurrence.id],
-        [datetime.fromisoformat, uuid.UUID],
         query["limit"],
         query.get("cursor"),
         descending=True,
     )
+    session.commit()
     return {"items": rows, "next_cursor": cursor}

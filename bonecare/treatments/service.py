@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from bonecare.accounts.access import open_record
+from bonecare.database import owned
 from bonecare.dxa.service import Records
-from bonecare.errors import Invalid, NotFound
+from bonecare.errors import Invalid
 from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 
@@ -40,13 +41,10 @@ def change(session, caller, pid, treatment_id, changes: dict, now: datetime) -> 
         pid,
         resource="treatments",
         action="update",
-        writers=("clinician",),
         resource_id=treatment_id,
         now=now,
     )
-    treatment = session.get(Treatment, treatment_id)
-    if treatment is None or treatment.patient_id != access.patient.id:
-        raise NotFound("No such treatment.")
+    treatment = owned(session, Treatment, access.patient, treatment_id, what="treatment")
     merged = {f: changes.get(f, getattr(treatment, f)) for f in _FIELDS}
     if "started_on" in changes:
         treatments.check_date(access.patient, merged["started_on"], now)

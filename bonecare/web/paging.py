@@ -43,12 +43,16 @@ def decode_cursor(cursor: str, arity: int) -> list:
     return values
 
 
-def paginate(session, stmt: Select, keys: list, parsers: list, limit: int, cursor: str | None, descending=False):
-    """Run stmt ordered by keys (ending with a unique one) from the cursor; returns (rows, next_cursor)."""
+_PARSERS = {datetime: datetime.fromisoformat, date: date.fromisoformat, uuid.UUID: uuid.UUID}
+
+
+def paginate(session, stmt: Select, keys: list, limit: int, cursor: str | None, descending=False):
+    """Run stmt ordered by keys (columns, ending with a unique one) from the cursor; returns (rows, next_cursor).
+    A cursor's values are read back by their column's type."""
     if cursor:
         raw = decode_cursor(cursor, len(keys))
         try:
-            values = [parse(v) for parse, v in zip(parsers, raw, strict=True)]
+            values = [_PARSERS.get(k.type.python_type, lambda v: v)(v) for k, v in zip(keys, raw, strict=True)]
         except (ValueError, TypeError) as exc:
             raise Invalid("The cursor is not one this server issued.", "cursor") from exc
         if any(isinstance(v, datetime) and v.tzinfo is None for v in values):  # we only issue instants with offsets
