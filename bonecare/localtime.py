@@ -6,6 +6,10 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
+# Zones come from the pinned tzdata package, never the host's files: which zones exist, and every offset, are the
+# same on a laptop, in CI and in production.
+zoneinfo.reset_tzpath(to=())
+
 # A patient's time zone must be a place: UTC, or an IANA Area/Location name in one of these areas. This refuses the
 # names that are not places (localtime, Factory, posixrules, EST5EDT, Etc/GMT+5, …) and the old aliases (US/Eastern,
 # GB, Zulu), each of which has a canonical Area/Location twin.

@@ -23,22 +23,40 @@ from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
 
 
-def _sql_function(name: str, default: str, sqlite: str, type_) -> type[FunctionElement]:
-    """A SQL function written differently for PostgreSQL (`default`) and SQLite; {} is its argument."""
-    function = type(name, (FunctionElement,), {"inherit_cache": True, "__doc__": name, "type": type_})
-    compiles(function)(lambda element, compiler, **kw: default.format(compiler.process(element.clauses, **kw)))
-    compiles(function, "sqlite")(lambda element, compiler, **kw: sqlite.format(compiler.process(element.clauses, **kw)))
-    return function
+class week_start(FunctionElement):  # noqa: N801 - a SQL function, named as SQL names them
+    """The Monday of a date's ISO week."""
+
+    type = Date()
+    inherit_cache = True
 
 
-# The Monday of a date's ISO week. SQLite: 'weekday 0' moves to the coming Sunday (or stays on
-# one), and six days back is that week's Monday.
-# (PostgreSQL: through a timestamp WITHOUT time zone, so the session's zone cannot shift the day.)
-week_start = _sql_function(
-    "week_start", "CAST(date_trunc('week', CAST({} AS TIMESTAMP)) AS DATE)", "date({}, 'weekday 0', '-6 days')", Date()
-)
-# An aggregate: the group's dates as one comma-separated text, in any order.
-day_list = _sql_function("day_list", "string_agg(CAST({} AS TEXT), ',')", "group_concat({})", String())
+@compiles(week_start)
+def _week_start(element, compiler, **kw):
+    # Through a timestamp WITHOUT time zone, so the session's zone cannot shift the day.
+    return f"CAST(date_trunc('week', CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP)) AS DATE)"
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    # 'weekday 0' moves to the coming Sunday (or stays on one); six days back is that week's Monday.
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+class day_list(FunctionElement):  # noqa: N801 - a SQL aggregate, named as SQL names them
+    """An aggregate: the group's dates as one comma-separated text, in any order."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(day_list)
+def _day_list(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+@compiles(day_list, "sqlite")
+def _day_list_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)})"
 
 
 @dataclass(frozen=True)
