@@ -57,6 +57,39 @@ class Unauthorized(DomainError):
     status, type, title = 401, "unauthorized", "Unauthorized"
 
 
+class _TokenProblem(Unauthorized):
+    """A bearer token problem, with its RFC 6750 challenge."""
+
+    challenge = 'Bearer error="invalid_token"'
+
+    def __init__(self, detail: str):
+        super().__init__(detail, headers={"WWW-Authenticate": self.challenge})
+
+
+class TokenMissing(_TokenProblem):
+    """No bearer token came with a request that needs one."""
+
+    type, challenge = "token-missing", "Bearer"
+
+
+class TokenInvalid(_TokenProblem):
+    """The token is malformed, forged, of the wrong kind, or names no account."""
+
+    type = "token-invalid"
+
+
+class TokenExpired(_TokenProblem):
+    """The access token has expired: the one 401 a client answers by refreshing."""
+
+    type = "token-expired"
+
+
+class SessionRevoked(_TokenProblem):
+    """The login behind the token was signed out, revoked or has lapsed: the client must sign in again."""
+
+    type = "session-revoked"
+
+
 class Conflict(DomainError):
     """The request conflicts with what is stored."""
 

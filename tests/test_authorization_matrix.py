@@ -187,7 +187,7 @@ def test_who_may_call_each_operation(client, world, spec, method, path):
             assert_problem(response, int(expected[actor]), _SLUG[int(expected[actor])])
 
 
-_SLUG = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
+_SLUG = {401: "token-missing", 403: "forbidden", 404: "not-found"}
 
 
 def _call(client, world, actor, method, url, spec_row: Row):

@@ -7,7 +7,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from bonecare import clock
 from bonecare.accounts.models import User
 from bonecare.accounts.service import live_session_user
-from bonecare.errors import Forbidden, problem
+from bonecare.errors import DomainError, Forbidden, SessionRevoked, TokenExpired, TokenInvalid, TokenMissing, problem
 from bonecare.extensions import db, jwt
 from bonecare.web import Blueprint
 
@@ -67,8 +67,8 @@ def _authenticate():
     return None
 
 
-def _unauthorized(detail: str):
-    return problem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+def _answer(error: DomainError):
+    return problem(error.status, error.type, error.title, error.detail, headers=error.headers)
 
 
 def init_app(app: Flask) -> None:
@@ -85,9 +85,9 @@ def init_app(app: Flask) -> None:
     def _load_user(_header, _payload):
         return g.get("bonecare_user")
 
-    jwt.unauthorized_loader(lambda reason: _unauthorized("A bearer token is required."))
-    jwt.invalid_token_loader(lambda reason: _unauthorized("The token is not valid."))
-    jwt.expired_token_loader(lambda _h, _p: _unauthorized("The token has expired."))
-    jwt.revoked_token_loader(lambda _h, _p: _unauthorized("The token has been revoked."))
-    jwt.user_lookup_error_loader(lambda _h, _p: _unauthorized("The account no longer exists."))
-    jwt.token_verification_failed_loader(lambda _h, _p: _unauthorized("The token is not valid."))
+    jwt.unauthorized_loader(lambda reason: _answer(TokenMissing("A bearer token is required.")))
+    jwt.invalid_token_loader(lambda reason: _answer(TokenInvalid("The token is not valid.")))
+    jwt.expired_token_loader(lambda _h, _p: _answer(TokenExpired("The token has expired; refresh it.")))
+    jwt.revoked_token_loader(lambda _h, _p: _answer(SessionRevoked("The session has been revoked; sign in again.")))
+    jwt.user_lookup_error_loader(lambda _h, _p: _answer(TokenInvalid("The account no longer exists.")))
+    jwt.token_verification_failed_loader(lambda _h, _p: _answer(TokenInvalid("The token is not valid.")))

@@ -13,7 +13,7 @@ from bonecare.accounts.access import open_record
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.database import UTCDateTime
-from bonecare.errors import Conflict, Invalid, NotFound, Unauthorized
+from bonecare.errors import Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -63,22 +63,30 @@ def login(session, email: str, password: str, now: datetime) -> dict:
 
 
 def refresh(session, claims: dict, now: datetime) -> dict:
-    """Rotate: the presented refresh token is spent; presenting a spent one revokes the whole session."""
+    """Rotate: the presented refresh token is spent and a new pair issued. The token the last rotation spent,
+    presented again within the grace window, gets the session's current pair (a retry after a lost response, or a
+    race); any other spent token revokes the whole session (it may have been stolen)."""
     user = live_session_user(session, claims.get("sid"), claims.get("sub"), now)
     if user is None:
-        raise Unauthorized("The refresh token has been revoked.")
+        raise SessionRevoked("The session has been revoked or has lapsed; sign in again.")
     sid = uuid.UUID(claims["sid"])
     tokens, jti, expires_at = _issue(user, sid, now)
-    # Compare-and-swap so that two concurrent refreshes with one token cannot both win.
-    swapped = session.execute(
+    # Compare-and-swap, so that of two refreshes with one token exactly one rotates.
+    rotated = session.execute(
         update(AuthSession)
         .where(AuthSession.id == sid, AuthSession.refresh_jti == claims["jti"], AuthSession.revoked_at.is_(None))
-        .values(refresh_jti=jti, expires_at=expires_at)
+        .values(refresh_jti=jti, spent_refresh_jti=claims["jti"], rotated_at=now, expires_at=expires_at)
     ).rowcount
-    if not swapped:
-        session.execute(update(AuthSession).where(AuthSession.id == sid).values(revoked_at=now))
-        session.commit()
-        raise Unauthorized("The refresh token was already used; the session has been revoked.")
+    if not rotated:
+        login = session.scalars(
+            select(AuthSession).where(AuthSession.id == sid).execution_options(populate_existing=True)
+        ).one()
+        grace = timedelta(seconds=current_app.config["BONECARE_REFRESH_GRACE_SECONDS"])
+        if login.spent_refresh_jti != claims["jti"] or now - login.rotated_at > grace:
+            login.revoked_at = now
+            session.commit()
+            raise SessionRevoked("The refresh token was already used; the session has been revoked.")
+        tokens = _issue(user, sid, now, refresh_jti=login.refresh_jti)[0]
     session.commit()
     return tokens
 
@@ -115,11 +123,13 @@ def live_session_user(session, sid: str | None, user_id: str | None, now: dateti
     return session.scalar(_LIVE_SESSION_USER, params)
 
 
-def _issue(user: User, sid: uuid.UUID, now: datetime) -> tuple[dict, str, datetime]:
-    """A token pair for the session, the refresh token's id and when the session lapses."""
+def _issue(user: User, sid: uuid.UUID, now: datetime, refresh_jti: str | None = None) -> tuple[dict, str, datetime]:
+    """A token pair for the session (its refresh token minted anew with refresh_jti, when given), the refresh
+    token's id and when the session lapses."""
     cfg = current_app.config
     access = create_access_token(identity=str(user.id), additional_claims={"sid": str(sid), "role": user.role})
-    refresh_token = create_refresh_token(identity=str(user.id), additional_claims={"sid": str(sid)})
+    claims = {"sid": str(sid), **({"jti": refresh_jti} if refresh_jti else {})}
+    refresh_token = create_refresh_token(identity=str(user.id), additional_claims=claims)
     tokens = {
         "access_token": access,
         "refresh_token": refresh_token,

@@ -196,7 +196,7 @@ def test_clinicians_on_the_care_team_read_it_and_others_get_404(auth, week_of_lo
     assert clinician.get(f"/api/v1/patients/{week_of_logs.id}/adherence").json["calcium"]["days_met"] == 3
     assert_problem(auth.as_clinician().get(f"/api/v1/patients/{week_of_logs.id}/adherence"), 404, "not-found")
     assert_problem(auth.as_patient().get(f"/api/v1/patients/{week_of_logs.id}/adherence"), 404, "not-found")
-    assert_problem(auth.anonymous().get("/api/v1/patients/me/adherence"), 401, "unauthorized")
+    assert_problem(auth.anonymous().get("/api/v1/patients/me/adherence"), 401, "token-missing")
 
 
 @pytest.mark.parametrize(

@@ -36,4 +36,4 @@ def test_today_access(auth):
     clinician = auth.as_clinician(patient)
     assert clinician.get(f"/api/v1/patients/{patient.id}/today").status_code == 200
     assert_problem(auth.as_clinician().get(f"/api/v1/patients/{patient.id}/today"), 404, "not-found")
-    assert_problem(auth.anonymous().get(f"/api/v1/patients/{patient.id}/today"), 401, "unauthorized")
+    assert_problem(auth.anonymous().get(f"/api/v1/patients/{patient.id}/today"), 401, "token-missing")

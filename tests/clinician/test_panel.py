@@ -179,7 +179,7 @@ def test_the_window_changes_adherence_but_not_the_flags(clinic, clock):
 
 def test_patients_may_not_see_a_panel(auth):
     assert_problem(auth.as_patient().get("/api/v1/clinician/patients"), 403, "forbidden")
-    assert_problem(auth.anonymous().get("/api/v1/clinician/patients"), 401, "unauthorized")
+    assert_problem(auth.anonymous().get("/api/v1/clinician/patients"), 401, "token-missing")
 
 
 @pytest.mark.parametrize(

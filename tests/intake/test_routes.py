@@ -202,7 +202,7 @@ def test_access_matrix(auth, clock):
     url = f"/api/v1/patients/{patient.id}/intake"
     item = f"{url}/{entry['id']}"
 
-    assert_problem(auth.anonymous().get(url), 401, "unauthorized")
+    assert_problem(auth.anonymous().get(url), 401, "token-missing")
     assert patient.get(url).status_code == 200
     assert clinician.get(url).status_code == 200
     assert clinician.get(item).json["id"] == entry["id"]
@@ -215,6 +215,6 @@ def test_access_matrix(auth, clock):
         assert_problem(stranger.delete(item), 404, "not-found")
     # another patient cannot reach the entry through her own record either
     assert_problem(other_patient.get(f"{URL}/{entry['id']}"), 404, "not-found")
-    assert_problem(auth.anonymous().get(f"/api/v1/patients/{uuid.uuid4()}/intake"), 401, "unauthorized")
+    assert_problem(auth.anonymous().get(f"/api/v1/patients/{uuid.uuid4()}/intake"), 401, "token-missing")
     assert_problem(clinician.get(f"/api/v1/patients/{uuid.uuid4()}/intake"), 404, "not-found")
     assert_problem(clinician.get("/api/v1/patients/me/intake"), 404, "not-found")

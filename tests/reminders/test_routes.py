@@ -248,7 +248,7 @@ def test_access_matrix(auth, call):
     def send(caller):
         return getattr(caller, method)(url, json=body) if body is not None else getattr(caller, method)(url)
 
-    assert_problem(send(auth.anonymous()), 401, "unauthorized")
+    assert_problem(send(auth.anonymous()), 401, "token-missing")
     assert_problem(send(other_patient), 404, "not-found")
     assert_problem(send(other_clinician), 404, "not-found")
     if mode == "read":
