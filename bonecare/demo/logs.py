@@ -37,43 +37,33 @@ def _log_row(patient_id, day: date, at: datetime, **fields) -> dict:
     }
 
 
+def _intake_row(patient_id, day: date, at: datetime, calcium: float, vitamin_d: float, source: str, product: str):
+    """An intake entry's row: a meal's calcium or the day's supplement."""
+    return _log_row(
+        patient_id,
+        day,
+        at,
+        taken_at=at,
+        calcium_mg=calcium,
+        vitamin_d_iu=vitamin_d,
+        source=source,
+        product=product,
+        note=None,
+    )
+
+
 def day_logs(rng: random.Random, patient_id, zone: ZoneInfo, day: date, scenario: str, adherence: float):
     """One local day of a patient's logs: (intake rows, exercise rows, habit row or None)."""
     intake, exercise = [], []
     meals = ((8, "breakfast", 300), (13, "lunch", 250), (19, "dinner", 300))
     for hour, product, calcium in meals:
         at = local_at(day, hour + rng.random(), zone)
-        amount = round(calcium * rng.uniform(0.5, 1.3))
-        intake.append(
-            _log_row(
-                patient_id,
-                day,
-                at,
-                taken_at=at,
-                calcium_mg=amount,
-                vitamin_d_iu=40.0,
-                source="diet",
-                product=product,
-                note=None,
-            )
-        )
+        intake.append(_intake_row(patient_id, day, at, round(calcium * rng.uniform(0.5, 1.3)), 40.0, "diet", product))
     if rng.random() < adherence:
         at = local_at(day, 9 + rng.random(), zone)
         calcium = 1500.0 if scenario == "excess_calcium" and rng.random() < 0.3 else 500.0
         vitamin_d = 5000.0 if scenario == "excess_vitamin_d" and rng.random() < 0.3 else 800.0
-        intake.append(
-            _log_row(
-                patient_id,
-                day,
-                at,
-                taken_at=at,
-                calcium_mg=calcium,
-                vitamin_d_iu=vitamin_d,
-                source="supplement",
-                product="calcium carbonate + D3",
-                note=None,
-            )
-        )
+        intake.append(_intake_row(patient_id, day, at, calcium, vitamin_d, "supplement", "calcium carbonate + D3"))
     for kind in () if scenario == "sedentary" else _WEEK_PLAN[day.weekday()]:
         if rng.random() < 0.9:
             at = local_at(day, 17 + rng.random(), zone)
