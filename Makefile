@@ -1,4 +1,5 @@
-# bonecare: `make run` serves the API (SQLite, reminders worker in-process); `make test` runs the tests.
+# bonecare: `make run` serves the API (SQLite, reminders worker in-process); `make test` runs the tests;
+# `make lint` is ruff over the whole tree.
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
@@ -29,7 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check bonecare tests app.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

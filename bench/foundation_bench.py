@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz import server, world  # noqa: E402
+from tests import server, world  # noqa: E402
 
 
 def _fresh_database(url: str | None, workdir: str) -> str:

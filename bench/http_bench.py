@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz import server, world  # noqa: E402
+from tests import server, world  # noqa: E402
 
 WORKERS, THREADS = 2, 4  # the same for both apps
 WRK_THREADS = 2

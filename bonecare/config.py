@@ -83,7 +83,7 @@ STATIC = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    # Swagger UI's assets come from this app (bonecare/docs.py, the pinned swagger-ui-bundle-v2), not a CDN.
+    # Swagger UI's assets come from this app (bonecare/web/docs.py, the pinned swagger-ui-bundle-v2), not a CDN.
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
     "PROPAGATE_EXCEPTIONS": False,
     "JSON_SORT_KEYS": False,

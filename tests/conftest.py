@@ -13,6 +13,12 @@ from bonecare.extensions import db, limiter
 from tests.factories import Actors
 
 PG_URL = os.environ.get("BONECARE_TEST_DATABASE_URL")
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+# The suite leaves the work tree clean: left unset, these two would make instance/ (a secret key file, the default
+# SQLite file's folder) whenever a test builds an app, even one given its own database and key.
+os.environ.setdefault("BONECARE_SECRET_KEY", TEST_SECRET)
+os.environ.setdefault("DATABASE_URL", "sqlite://")
 
 
 class MovableClock:
@@ -67,8 +73,8 @@ def app_config(database_url: str, clock) -> dict:
         "BONECARE_AUTH_RATE_LIMIT": "1000 per minute",
         "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-        "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "SECRET_KEY": TEST_SECRET,
+        "JWT_SECRET_KEY": TEST_SECRET,
     }
 
 

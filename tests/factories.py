@@ -1,4 +1,4 @@
-"""Builders: accounts signed in through the real API, and helpers to call it."""
+"""Builders: accounts signed in through the real API, care teams, and the logs a patient makes through it."""
 
 import itertools
 from dataclasses import dataclass, field
@@ -79,9 +79,54 @@ class Actors:
             user_id = str(user.id)
         clinician = Caller(self.client, user_id, email, "clinician", self.login(email))
         if patient:
-            code = clinician.post("/api/v1/invitations", json={}).json["code"]
-            assert patient.post("/api/v1/patients/me/care-team", json={"invitation_code": code}).status_code == 201
+            join_care_team(patient, clinician)
         return clinician
+
+    def care_team(self, timezone: str = "Europe/London") -> tuple[Caller, Caller]:
+        """A patient in this zone and a clinician on her care team."""
+        patient = self.as_patient(timezone=timezone)
+        return patient, self.as_clinician(patient=patient)
 
     def anonymous(self) -> Caller:
         return Caller(self.client, "", "", "anonymous")
+
+
+def join_care_team(patient: Caller, clinician: Caller) -> None:
+    """The patient adds the clinician to her care team with his invitation code."""
+    code = clinician.post("/api/v1/invitations", json={}).json["code"]
+    assert patient.post("/api/v1/patients/me/care-team", json={"invitation_code": code}).status_code == 201
+
+
+def enrol(auth: Actors, clinician: Caller, name: str, timezone="Europe/London", calcium=1000, vitamin_d=800) -> Caller:
+    """A patient on the clinician's care team, named, who logged intake on 2026-03-08 (unless both are 0)."""
+    patient = auth.as_patient(timezone=timezone)
+    join_care_team(patient, clinician)
+    assert patient.patch("/api/v1/patients/me", json={"display_name": name}).status_code == 200
+    if calcium or vitamin_d:
+        log_intake(patient, "2026-03-08T09:00:00Z", calcium=calcium, vitamin_d=vitamin_d)
+    return patient
+
+
+def log_intake(patient: Caller, taken_at: str, calcium: float = 0, vitamin_d: float = 0) -> dict:
+    """A supplement logged by the patient; returns the stored entry."""
+    body = {"taken_at": taken_at, "calcium_mg": calcium, "vitamin_d_iu": vitamin_d, "source": "supplement"}
+    response = patient.post("/api/v1/patients/me/intake", json=body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def log_exercise(patient: Caller, started_at: str, kind: str, minutes: int) -> dict:
+    """An exercise session logged by the patient; returns the stored entry."""
+    body = {"started_at": started_at, "kind": kind, "duration_min": minutes}
+    response = patient.post("/api/v1/patients/me/exercise", json=body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def log_habits(patient: Caller, day: str, cigarettes: int = 0, drinks: float = 0) -> dict:
+    """The patient's record of one local day (made or replaced); returns it."""
+    response = patient.put(
+        f"/api/v1/patients/me/habits/{day}", json={"cigarettes": cigarettes, "alcohol_drinks": drinks}
+    )
+    assert response.status_code in (200, 201), response.json
+    return response.json

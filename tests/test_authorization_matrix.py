@@ -8,7 +8,7 @@ import pytest
 from bonecare.accounts import service
 from bonecare.clock import now
 from bonecare.extensions import db
-from fuzz import world as w
+from tests import world as w
 from tests.problems import assert_problem
 
 ACTORS = ("anonymous", "patient", "other_patient", "clinician", "other_clinician")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.clinician.test_panel import enrol
+from tests.factories import enrol
 
 
 def test_every_kind_of_response_says_nosniff(auth, client):

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from bonecare.errors import PROBLEM_TYPE_BASE
-from fuzz.server import app_env, free_port, gunicorn
+from tests.server import app_env, free_port, gunicorn
 
 OVER_LIMIT = b'{"email": "' + b"a" * (65 * 1024) + b'"}'
 

@@ -86,7 +86,6 @@ class Refresh(MethodView):
     @refresh_token_required
     @bp.arguments(Empty)
     @bp.response(200, TokensOut)
-    @bp.doc(security=[{"refreshToken": []}])
     def post(self, _data):
         """Trade the refresh token (as the bearer token) for a new pair; the old one stops working."""
         return service.refresh(db.session, get_jwt(), now())

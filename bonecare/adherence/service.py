@@ -1,4 +1,4 @@
-"""Adherence over a window of local days, as API.md defines it, for one patient or many at once."""
+"""Adherence over a window of local days, as docs/api.md defines it, for one patient or many at once."""
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal

@@ -7,7 +7,7 @@ from bonecare.localtime import local_date_of, local_instant, zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# How late a daily reminder may still be sent (REMINDERS.md: daily 2 h); DXA reminders keep half a day.
+# How late a daily reminder may still be sent (docs/reminders.md: daily 2 h); DXA reminders keep half a day.
 DAILY_GRACE = timedelta(hours=2)
 DXA_GRACE = timedelta(hours=12)
 DXA_TIME = time(9, 0)

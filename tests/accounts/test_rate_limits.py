@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bonecare import create_app
-from fuzz import server
+from tests import server
 from tests.conftest import app_config
 from tests.factories import PASSWORD
 from tests.problems import assert_problem

@@ -4,22 +4,8 @@ import pytest
 from sqlalchemy import event
 
 from bonecare.extensions import db
+from tests.factories import log_exercise, log_habits, log_intake
 from tests.problems import assert_problem
-
-
-def intake(patient, at, calcium=0, vitamin_d=0):
-    body = {"taken_at": at, "calcium_mg": calcium, "vitamin_d_iu": vitamin_d, "source": "supplement"}
-    assert patient.post("/api/v1/patients/me/intake", json=body).status_code == 201
-
-
-def exercise(patient, at, kind, minutes):
-    body = {"started_at": at, "kind": kind, "duration_min": minutes}
-    assert patient.post("/api/v1/patients/me/exercise", json=body).status_code == 201
-
-
-def habits(patient, day, cigarettes=0, drinks=0):
-    body = {"cigarettes": cigarettes, "alcohol_drinks": drinks}
-    assert patient.put(f"/api/v1/patients/me/habits/{day}", json=body).status_code in (200, 201)
 
 
 @pytest.fixture
@@ -27,13 +13,13 @@ def week_of_logs(auth, clock):
     """A London patient registered on Friday 2026-03-20 who backdated logs to Monday 03-16."""
     clock.set("2026-03-20T12:00:00Z")
     patient = auth.as_patient(timezone="Europe/London")
-    intake(patient, "2026-03-16T10:00:00Z", calcium=600)
-    intake(patient, "2026-03-16T18:00:00Z", calcium=500, vitamin_d=800)
-    intake(patient, "2026-03-17T09:00:00Z", calcium=2100)
-    intake(patient, "2026-03-19T09:00:00Z", vitamin_d=4500)
-    intake(patient, "2026-03-20T08:00:00Z", calcium=1000, vitamin_d=1000)
-    habits(patient, "2026-03-17", cigarettes=3, drinks=4)
-    habits(patient, "2026-03-18", drinks=5)
+    log_intake(patient, "2026-03-16T10:00:00Z", calcium=600)
+    log_intake(patient, "2026-03-16T18:00:00Z", calcium=500, vitamin_d=800)
+    log_intake(patient, "2026-03-17T09:00:00Z", calcium=2100)
+    log_intake(patient, "2026-03-19T09:00:00Z", vitamin_d=4500)
+    log_intake(patient, "2026-03-20T08:00:00Z", calcium=1000, vitamin_d=1000)
+    log_habits(patient, "2026-03-17", cigarettes=3, drinks=4)
+    log_habits(patient, "2026-03-18", drinks=5)
     return patient
 
 
@@ -107,7 +93,7 @@ def test_days_after_today_are_not_counted(week_of_logs):
 def test_percentages_round_half_up_to_one_decimal(auth, clock):
     clock.set("2026-03-08T12:00:00Z")
     patient = auth.as_patient(timezone="UTC")
-    intake(patient, "2026-03-08T08:00:00Z", calcium=1000)
+    log_intake(patient, "2026-03-08T08:00:00Z", calcium=1000)
     # 1 of 8 days: 12.5; 1 of 3 days: 33.3
     assert patient.get("/api/v1/patients/me/adherence?from=2026-03-01").json["calcium"]["pct"] == 100.0
     clock.set("2026-03-10T12:00:00Z")
@@ -118,14 +104,14 @@ def test_iso_weeks_are_local_across_the_dst_change(auth, clock):
     """New York moves to EDT on Sunday 2026-03-08; weeks follow local days, not UTC ones."""
     clock.set("2026-03-18T16:00:00Z")
     patient = auth.as_patient(timezone="America/New_York")
-    exercise(patient, "2026-03-01T23:30:00-05:00", "resistance", 30)  # Sunday 03-01 local, Monday in UTC
+    log_exercise(patient, "2026-03-01T23:30:00-05:00", "resistance", 30)  # Sunday 03-01 local, Monday in UTC
     for day in ("03", "05"):
-        exercise(patient, f"2026-03-{day}T10:00:00-05:00", "resistance", 30)
-        exercise(patient, f"2026-03-{day}T11:00:00-05:00", "balance", 20)
-        exercise(patient, f"2026-03-{day}T12:00:00-05:00", "flexibility", 10)
-    exercise(patient, "2026-03-04T10:00:00-05:00", "endurance", 100)
-    exercise(patient, "2026-03-08T23:30:00-04:00", "endurance", 50)  # Sunday local, Monday 03:30 in UTC
-    exercise(patient, "2026-03-09T00:30:00-04:00", "resistance", 30)  # Monday local
+        log_exercise(patient, f"2026-03-{day}T10:00:00-05:00", "resistance", 30)
+        log_exercise(patient, f"2026-03-{day}T11:00:00-05:00", "balance", 20)
+        log_exercise(patient, f"2026-03-{day}T12:00:00-05:00", "flexibility", 10)
+    log_exercise(patient, "2026-03-04T10:00:00-05:00", "endurance", 100)
+    log_exercise(patient, "2026-03-08T23:30:00-04:00", "endurance", 50)  # Sunday local, Monday 03:30 in UTC
+    log_exercise(patient, "2026-03-09T00:30:00-04:00", "resistance", 30)  # Monday local
 
     body = patient.get("/api/v1/patients/me/adherence?from=2026-03-02&to=2026-03-15").json
     assert body["start"] == "2026-03-01"
@@ -164,8 +150,8 @@ def test_exercise_is_judged_against_the_care_plan(auth, clock):
     body["exercise_weekly"] = {k: {"sessions": 0} for k in ("balance", "flexibility", "endurance")}
     body["exercise_weekly"]["resistance"] = {"sessions": 1}
     assert clinician.put(f"/api/v1/patients/{patient.id}/care-plan", json=body).status_code == 200
-    exercise(patient, "2026-03-09T10:00:00Z", "resistance", 30)
-    exercise(patient, "2026-03-02T10:00:00Z", "balance", 30)
+    log_exercise(patient, "2026-03-09T10:00:00Z", "resistance", 30)
+    log_exercise(patient, "2026-03-02T10:00:00Z", "balance", 30)
     result = patient.get("/api/v1/patients/me/adherence?from=2026-03-02&to=2026-03-15").json["exercise"]
     assert [w["met"] for w in result["weeks"]] == [False, True]
 
@@ -174,7 +160,7 @@ def test_the_streak_survives_until_today_ends(auth, clock):
     clock.set("2026-03-10T12:00:00Z")
     patient = auth.as_patient(timezone="UTC")
     for day in ("05", "07", "08", "09"):
-        intake(patient, f"2026-03-{day}T08:00:00Z", calcium=100)
+        log_intake(patient, f"2026-03-{day}T08:00:00Z", calcium=100)
     assert patient.get("/api/v1/patients/me/adherence").json["logging"]["current_streak_days"] == 3
     clock.set("2026-03-11T12:00:00Z")
     assert patient.get("/api/v1/patients/me/adherence").json["logging"]["current_streak_days"] == 0

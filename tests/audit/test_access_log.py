@@ -8,8 +8,7 @@ from tests.problems import assert_problem
 @pytest.fixture
 def pair(auth, clock):
     clock.set("2026-03-08T12:00:00Z")
-    patient = auth.as_patient()
-    return patient, auth.as_clinician(patient=patient)
+    return auth.care_team()
 
 
 def log_of(patient, query=""):

@@ -7,26 +7,10 @@ import io
 import pytest
 
 from tests.counting import count_statements
+from tests.factories import enrol
 from tests.problems import assert_problem
 
 NORMAL_DXA = {"performed_on": "2026-01-10", "lumbar_spine_t": -1.0, "total_hip_t": -0.5}
-
-
-def enrol(auth, clinician, name, timezone="Europe/London", calcium=1000, vitamin_d=800):
-    """A patient on the clinician's care team, who logged today's intake."""
-    patient = auth.as_patient(timezone=timezone)
-    code = clinician.post("/api/v1/invitations", json={}).json["code"]
-    assert patient.post("/api/v1/patients/me/care-team", json={"invitation_code": code}).status_code == 201
-    assert patient.patch("/api/v1/patients/me", json={"display_name": name}).status_code == 200
-    if calcium or vitamin_d:
-        body = {
-            "taken_at": "2026-03-08T09:00:00Z",
-            "calcium_mg": calcium,
-            "vitamin_d_iu": vitamin_d,
-            "source": "supplement",
-        }
-        assert patient.post("/api/v1/patients/me/intake", json=body).status_code == 201
-    return patient
 
 
 def post(clinician, patient, tail, body):

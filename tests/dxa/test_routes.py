@@ -13,8 +13,7 @@ RESULT = {"performed_on": "2026-01-10", "lumbar_spine_t": -2.1, "total_hip_t": -
 def care(auth, clock):
     """A patient in Los Angeles and a clinician on her care team, on 2026-03-08."""
     clock.set("2026-03-08T12:00:00Z")
-    patient = auth.as_patient(timezone="America/Los_Angeles")
-    return patient, auth.as_clinician(patient=patient)
+    return auth.care_team("America/Los_Angeles")
 
 
 def url(patient, tail):

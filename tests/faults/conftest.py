@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from fuzz.server import app_env, free_port, gunicorn
 from tests.faults.live import Client, Cluster, postgres_bin, unavailable
+from tests.server import app_env, free_port, gunicorn
 
 
 def pytest_collection_modifyitems(items):

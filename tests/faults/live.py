@@ -19,8 +19,8 @@ import requests
 from sqlalchemy import create_engine, select
 
 from bonecare.intake.models import Intake
-from fuzz.server import app_env, flask, free_port
-from fuzz.world import now_iso
+from tests.server import app_env, flask, free_port
+from tests.world import now_iso
 
 # A request not answered within this many seconds counts as hung.
 HANG = 10

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fuzz.server import app_env, flask
-from fuzz.world import now_iso
 from tests.faults.live import API, Client, assert_served, stored_intake
+from tests.server import app_env, flask
+from tests.world import now_iso
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from bonecare.accounts.models import User
 from bonecare.dxa.models import DxaAppointment
 from bonecare.reminders.models import Occurrence
-from fuzz.server import BIN, ROOT, app_env
 from tests.faults.live import wait_for
 from tests.reminders.fakes import FakeFcm
 from tests.reminders.test_processes import seed, spawn
+from tests.server import BIN, ROOT, app_env
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 

@@ -249,7 +249,7 @@ def test_denosumab_sections_also_mention_stopping():
                     assert re.search(r"\bstop", body), f"{t.slug}/{audience}: {s.heading}"
 
 
-# The facts each topic must carry in both audiences (numbers from the guidance and GUIDANCE-RULES.md).
+# The facts each topic must carry in both audiences (numbers from the guidance, as docs/guidance.md lists them).
 KEY_FACTS = {
     "why-exemestane-affects-bone": [
         "2.4",

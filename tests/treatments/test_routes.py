@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.factories import join_care_team
 from tests.problems import assert_problem
 
 DENOSUMAB = {"agent": "denosumab", "started_on": "2025-03-01", "last_dose_on": "2025-09-01"}
@@ -14,8 +15,7 @@ DENOSUMAB = {"agent": "denosumab", "started_on": "2025-03-01", "last_dose_on": "
 def care(auth, clock):
     """A patient in New York and a clinician on her care team, on 2026-03-08."""
     clock.set("2026-03-08T17:00:00Z")
-    patient = auth.as_patient(timezone="America/New_York")
-    return patient, auth.as_clinician(patient=patient)
+    return auth.care_team("America/New_York")
 
 
 def url(patient, tail="treatments"):
@@ -79,8 +79,7 @@ def test_patients_may_not_write_and_strangers_see_nothing(auth, care):
 def test_a_treatment_of_another_patient_is_not_found_through_this_one(auth, care):
     patient, clinician = care
     second = auth.as_patient()
-    code = clinician.post("/api/v1/invitations", json={}).json["code"]
-    second.post("/api/v1/patients/me/care-team", json={"invitation_code": code})
+    join_care_team(second, clinician)
     theirs = clinician.post(url(second), json=DENOSUMAB).json
     assert_problem(clinician.patch(url(patient, f"treatments/{theirs['id']}"), json={"note": "x"}), 404, "not-found")
     assert_problem(clinician.patch(url(patient, f"treatments/{uuid.uuid4()}"), json={"note": "x"}), 404, "not-found")

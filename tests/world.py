@@ -56,7 +56,7 @@ class World:
             else:
                 collection = path[: path.index("{" + name + "}")].rstrip("/")
                 if collection not in self.ids:
-                    raise KeyError(f"no record seeded for {path}: add a seed to fuzz/world.py SEEDS")
+                    raise KeyError(f"no record seeded for {path}: add a seed to tests/world.py SEEDS")
                 values[name] = self.ids[collection]
         return values
 

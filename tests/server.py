@@ -1,4 +1,4 @@
-"""Start bonecare under gunicorn on a free port against a fresh database, for the fuzzer and the benchmark."""
+"""Start bonecare under gunicorn on a free port against a fresh database, for live tests, the fuzzer and bench."""
 
 import os
 import re
@@ -57,7 +57,7 @@ def flask(env: dict, *args: str, stdin: str | None = None) -> str:
 
 
 def clinician_maker(env: dict):
-    """make_clinician for fuzz.world: the CLI of the contract, the password piped twice."""
+    """make_clinician for tests.world: the CLI of the contract, the password piped twice."""
 
     def make(email: str, password: str) -> str:
         out = flask(env, "users", "create", "--role", "clinician", "--email", email, stdin=f"{password}\n{password}\n")
@@ -67,7 +67,7 @@ def clinician_maker(env: dict):
 
 
 def http_call(base: str):
-    """call() for fuzz.world over real HTTP."""
+    """call() for tests.world over real HTTP."""
     session = requests.Session()
 
     def call(method, path, token, body):
