@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from bonecare.guidance import targets as t
-from bonecare.guidance.education import AUDIENCES
+from bonecare.guidance.content import AUDIENCES
 from bonecare.guidance.sources import cite
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "urgent": 2}

@@ -3,8 +3,8 @@
 import pytest
 
 from bonecare.guidance import rules
-from bonecare.guidance.education import catalogue, slugs
-from bonecare.guidance.education.recommend import ESSENTIAL, ESSENTIALS, FLAG_TAGS, recommend
+from bonecare.guidance.content import catalogue, slugs
+from bonecare.guidance.content.recommend import ESSENTIAL, ESSENTIALS, FLAG_TAGS, recommend
 
 WHY, BASELINE, MONITORING = "why-exemestane-affects-bone", "baseline-assessment", "bone-density-monitoring"
 CALCIUM, EXERCISE, HABITS = "calcium-and-vitamin-d", "exercise-for-bone-health", "smoking-and-alcohol"
