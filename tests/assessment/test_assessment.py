@@ -7,7 +7,7 @@ import pytest
 
 from bonecare.accounts.models import User
 from bonecare.assessment.service import facts_for
-from bonecare.guidance.rules import DxaFacts
+from bonecare.guidance.facts import DxaFacts
 from tests.counting import count_statements
 from tests.problems import assert_problem
 
