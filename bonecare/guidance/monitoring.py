@@ -35,7 +35,7 @@ def lowest_t_score(dxa: DxaFacts) -> tuple[float, str] | None:
     return min(scores) if scores else None
 
 
-def current_t_scores(results: Iterable[DxaFacts]) -> dict[str, float]:
+def _current_t_scores(results: Iterable[DxaFacts]) -> dict[str, float]:
     """Each site's latest T-score (the worst, if several that day): a hip-only scan keeps the spine's."""
     latest: dict[str, tuple[date, float]] = {}
     for r in results:
@@ -51,7 +51,7 @@ def current_t_scores(results: Iterable[DxaFacts]) -> dict[str, float]:
 
 def current_lowest_t(results: Iterable[DxaFacts]) -> tuple[float, str] | None:
     """The lowest of each site's latest T-score, and its site, or None without any T-score."""
-    scores = [(value, SITES[f]) for f, value in current_t_scores(results).items()]
+    scores = [(value, SITES[f]) for f, value in _current_t_scores(results).items()]
     return min(scores) if scores else None
 
 

@@ -69,13 +69,12 @@ class _FlagsFile(ma.Schema):
     )
 
 
-def _load() -> dict:
-    """flags.toml, validated (ValueError naming the place that is wrong)."""
-    name, data = read_toml("flags.toml")
-    return validated(_FlagsFile(), data, name)
+def build_wording(data: dict, filename: str) -> dict:
+    """Validate a parsed flags.toml (raises ValueError naming the file and every place that is wrong)."""
+    return validated(_FlagsFile(), data, filename)
 
 
-_LOADED = _load()
+_LOADED = build_wording(read_toml("flags.toml"), "flags.toml")
 
 #: key (a flag code, or a variant of one) -> its wording
 WORDING: dict[str, Wording] = {

@@ -480,4 +480,3 @@ def test_every_target_has_known_sources():
     for name in names:
         keys, _detail = targets.SOURCES_OF[name]
         assert keys and all(k in SOURCES for k in keys), name
-        assert targets.citation(name)

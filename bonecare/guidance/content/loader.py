@@ -181,8 +181,15 @@ def _messages(errors: Any, where: str) -> Iterator[str]:
     """marshmallow's nested messages as 'place: message' lines (place as in TOML: a.b[0].c)."""
     if isinstance(errors, dict):
         for key, inner in errors.items():
-            place = where if key == ma.exceptions.SCHEMA else f"{where}.{key}".lstrip(".")
-            yield from _messages(inner, f"{where}[{key}]" if isinstance(key, int) else place)
+            if isinstance(key, int):
+                place = f"{where}[{key}]"
+            elif key in (ma.exceptions.SCHEMA, "value"):  # the table itself; a fields.Dict entry's value
+                place = where
+            elif key == "key":  # a fields.Dict entry's name
+                place = f"{where} (name)"
+            else:
+                place = f"{where}.{key}".lstrip(".")
+            yield from _messages(inner, place)
     else:
         for message in errors:
             yield f"{where}: {message}" if where else message
@@ -215,14 +222,13 @@ def build_topics(data: dict[str, Any], filename: str) -> dict[str, Topic]:
     }
 
 
-def read_toml(name: str) -> tuple[str, dict]:
-    """A TOML file of this package (a path like "topics/x.toml"): its name and content (ValueError if malformed)."""
-    res = resources.files(__package__).joinpath(name)
-    with res.open("rb") as fh:
+def read_toml(path: str) -> dict:
+    """A TOML file of this package, by its path in it ("flags.toml", "topics/x.toml"); ValueError if malformed."""
+    with resources.files(__package__).joinpath(path).open("rb") as fh:
         try:
-            return res.name, tomllib.load(fh)
+            return tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{res.name}: {exc}") from None
+            raise ValueError(f"{path}: {exc}") from None
 
 
 @functools.cache
@@ -231,8 +237,8 @@ def load_topics() -> dict[str, dict[str, Topic]]:
     entries = []
     for res in resources.files(__package__).joinpath("topics").iterdir():
         if res.name.endswith(".toml"):
-            name, data = read_toml(f"topics/{res.name}")
-            entries.append((data.get("order"), build_topics(data, name)))
+            data = read_toml(f"topics/{res.name}")
+            entries.append((data.get("order"), build_topics(data, res.name)))
     orders = [order for order, _ in entries]
     dup = sorted({o for o in orders if orders.count(o) > 1})
     if dup:
