@@ -144,8 +144,8 @@ def facts_for(session, patient, now: datetime) -> Facts:
 
 
 def assessment(session, caller, pid, now: datetime) -> dict:
-    """The guidance applied to the patient's record, worded for the caller's audience; a clinician's read is logged."""
+    """The guidance applied to the patient's record, worded for the caller's audience."""
     access = open_record(session, caller, pid, resource="assessment", now=now)
     result = assess(facts_for(session, access.patient, now), access.audience)
-    session.commit()  # the use case's one transaction: the access log's entry
+    session.commit()
     return {"flags": result.flags, "next_dxa_due": result.next_dxa_due}

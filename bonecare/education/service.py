@@ -31,5 +31,5 @@ def recommended(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of topics ranked for the patient's flags, worded for the caller's audience."""
     access = open_record(session, caller, pid, resource=_RESOURCE, now=now)
     flags = assess(facts_for(session, access.patient, now), access.audience).flags
-    session.commit()  # the use case's one transaction: the access log's entry
+    session.commit()
     return page_of_list(recommend([f.code for f in flags], access.audience), query)
