@@ -75,9 +75,8 @@ def _untreated(facts: Facts, because: dict) -> list[Finding]:
     ]
 
 
-def findings(facts: Facts, courses: list[TreatmentFacts]) -> list[Finding]:
-    """BONE_AGENT_INDICATED (on treatment or not, with what follows when not) and SEVERE_OSTEOPOROSIS."""
-    reasons, frax = indication(facts.dxa_results, facts.today)
+def findings(facts: Facts, courses: list[TreatmentFacts], reasons: list[str], frax: bool) -> list[Finding]:
+    """BONE_AGENT_INDICATED for these reasons (on treatment or not, with what follows when not), SEVERE_OSTEOPOROSIS."""
     found: list[Finding] = []
     if reasons:
         because = {"reasons": "; ".join(reasons), "frax_caveat": f" {FRAX_CAVEAT}" if frax else ""}
