@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from bonecare.guidance.rules import SEVERITY_RANK
+from bonecare.guidance.facts import SEVERITY_RANK
 from bonecare.web.schemas import Date
 
 

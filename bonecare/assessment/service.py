@@ -10,7 +10,8 @@ from bonecare.adherence.service import last_days, summaries
 from bonecare.careplan.service import targets_for_many
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import DxaFacts, Facts, TreatmentFacts, assess
+from bonecare.guidance.facts import DxaFacts, Facts, TreatmentFacts
+from bonecare.guidance.rules import assess
 from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 

@@ -3,7 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.guidance.rules import FLAG_CODES, SEVERITY_RANK
+from bonecare.guidance.facts import SEVERITY_RANK
+from bonecare.guidance.wording import FLAG_CODES
 from bonecare.web.schemas import AwareDateTime, Date, PageQuery
 
 SORTS = ("severity", "adherence", "-adherence", "next_dxa", "name")

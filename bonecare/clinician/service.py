@@ -10,7 +10,8 @@ from bonecare.assessment.service import gather
 from bonecare.audit.service import record_many
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import SEVERITY_RANK, assess
+from bonecare.guidance.facts import SEVERITY_RANK
+from bonecare.guidance.rules import assess
 from bonecare.web.paging import decode_cursor, encode_cursor
 
 

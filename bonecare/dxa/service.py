@@ -11,7 +11,8 @@ from bonecare.database import insert_once, owned
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import DxaFacts, earliest_repeat_dxa
+from bonecare.guidance.facts import DxaFacts
+from bonecare.guidance.monitoring import earliest_repeat_dxa
 from bonecare.localtime import local_today
 from bonecare.logbook import page
 

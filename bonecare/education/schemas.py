@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.guidance.education import AUDIENCES
+from bonecare.guidance.content import AUDIENCES
 from bonecare.web.schemas import Date, PageQuery, Strict
 
 _AUDIENCE = {"description": "whose wording: plain language for patients, clinical terms for clinicians"}

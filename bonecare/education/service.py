@@ -5,9 +5,9 @@ from datetime import datetime
 from bonecare.accounts.access import open_record
 from bonecare.assessment.service import facts_for
 from bonecare.errors import NotFound
-from bonecare.guidance import education
-from bonecare.guidance.education import Topic
-from bonecare.guidance.education.recommend import recommend
+from bonecare.guidance import content
+from bonecare.guidance.content import Topic
+from bonecare.guidance.content.recommend import recommend
 from bonecare.guidance.rules import assess
 from bonecare.web.paging import page_of_list
 
@@ -16,12 +16,12 @@ _RESOURCE = "education"
 
 def catalogue(query: dict) -> dict:
     """A page of the audience's topics, in reading order."""
-    return page_of_list(education.catalogue(query["audience"]), query)
+    return page_of_list(content.catalogue(query["audience"]), query)
 
 
 def topic(slug: str, audience: str) -> Topic:
     """One topic as written for the audience; 404 if there is none (clinician-only topics for patients)."""
-    found = education.topic(slug, audience)
+    found = content.topic(slug, audience)
     if found is None:
         raise NotFound(f"No education topic {slug!r} for {audience}s.")
     return found

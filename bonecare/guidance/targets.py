@@ -2,21 +2,16 @@
 
 import copy
 
-from bonecare.guidance.sources import cite
-
 # --- Calcium (mg of elemental calcium a day, diet + supplement) -------------
 CALCIUM_MG_MIN = 1000
 CALCIUM_MG_MAX = 1200
 CALCIUM_UPPER_LIMIT_MG = 2000  # tolerable upper intake level, age >= 51
 CALCIUM_PER_DOSE_MAX_MG = 500  # absorption falls above this per dose
-CALCIUM_CARBONATE_ELEMENTAL_FRACTION = 0.40
-CALCIUM_CITRATE_ELEMENTAL_FRACTION = 0.21
 
 # --- Vitamin D (IU a day) -----------------------------------------------------
 VITAMIN_D_IU_MIN = 800
 VITAMIN_D_IU_MAX = 1000
 VITAMIN_D_UPPER_LIMIT_IU = 4000
-VITAMIN_D_IU_PER_UG = 40  # 1 microgram = 40 IU
 
 # --- 25-OH vitamin D blood level (ng/mL) --------------------------------------
 VITAMIN_D_DEFICIENT_NG_ML = 20  # below this: deficient (50 nmol/L)
@@ -37,7 +32,6 @@ EXERCISE_WEEKLY_TARGETS = {
 
 # --- Habits -------------------------------------------------------------------
 ALCOHOL_DRINKS_PER_WEEK_MAX = 7
-ALCOHOL_DRINKS_PER_DAY_MAX = 1
 FRAX_ALCOHOL_RISK_UNITS_PER_DAY = 3  # FRAX counts >= 3 units a day as a risk factor
 CIGARETTES_MAX = 0  # smoking: none
 
@@ -67,21 +61,6 @@ ADHERENCE_MIN_PCT = 80  # target met on at least this share of counted days
 ADHERENCE_WINDOW_DAYS = 30
 EXERCISE_WINDOW_WEEKS = 4  # "most" of these weeks = more than half of the counted ones
 
-# --- Fracture and bone-loss data quoted by the guidance (education) ----------
-FRACTURE_INCIDENCE_EXEMESTANE_PCT = 7.1
-FRACTURE_INCIDENCE_TAMOXIFEN_PCT = 5.4
-FRACTURE_ODDS_RATIO = 1.45
-FRACTURE_ODDS_RATIO_CI95 = (1.13, 1.87)
-MAP3_FRACTURE_EVENTS_EXEMESTANE = 149
-MAP3_FRACTURE_EVENTS_PLACEBO = 143
-MAP3_FRACTURE_P_VALUE = 0.72
-BMD_LOSS_2Y_LUMBAR_SPINE_PCT = (2.4, 3.5)
-BMD_LOSS_2Y_LUMBAR_SPINE_PLACEBO_PCT = (0.5, 2.4)
-BMD_LOSS_2Y_TOTAL_HIP_PCT = (1.8, 4.6)
-BMD_LOSS_2Y_TOTAL_HIP_PLACEBO_PCT = (0.6, 2.6)
-BMD_LOSS_2Y_FEMORAL_NECK_PCT = (2.4, 4.2)
-CORTICAL_THICKNESS_LOSS_2Y_PCT = (7, 8)
-
 _G = ("guidance", "asco-2019")
 
 # name -> (source keys, detail for cite())
@@ -90,12 +69,9 @@ SOURCES_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "CALCIUM_MG_MAX": (_G, "rec. 3.1"),
     "CALCIUM_UPPER_LIMIT_MG": (("nih-ods-calcium", "iom-2011"), ""),
     "CALCIUM_PER_DOSE_MAX_MG": (("nih-ods-calcium",), ""),
-    "CALCIUM_CARBONATE_ELEMENTAL_FRACTION": (("nih-ods-calcium",), ""),
-    "CALCIUM_CITRATE_ELEMENTAL_FRACTION": (("nih-ods-calcium",), ""),
     "VITAMIN_D_IU_MIN": (_G, "rec. 3.1"),
     "VITAMIN_D_IU_MAX": (_G, "rec. 3.1"),
     "VITAMIN_D_UPPER_LIMIT_IU": (("iom-2011",), ""),
-    "VITAMIN_D_IU_PER_UG": (("nih-ods-vitamin-d",), ""),
     "VITAMIN_D_DEFICIENT_NG_ML": (("nih-ods-vitamin-d", "iom-2011"), ""),
     "VITAMIN_D_SEVERE_NG_ML": (("nih-ods-vitamin-d", "iom-2011"), ""),
     "VITAMIN_D_NMOL_PER_NG": (("nih-ods-vitamin-d",), ""),
@@ -105,7 +81,6 @@ SOURCES_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "ENDURANCE_MINUTES_PER_WEEK_MIN": (("too-fit-2014",), ""),
     "EXERCISE_WEEKLY_TARGETS": (("too-fit-2014", "osteoporosis-canada", "project"), ""),
     "ALCOHOL_DRINKS_PER_WEEK_MAX": (("us-dga-2020",), ""),
-    "ALCOHOL_DRINKS_PER_DAY_MAX": (("us-dga-2020",), ""),
     "FRAX_ALCOHOL_RISK_UNITS_PER_DAY": (("frax",), ""),
     "CIGARETTES_MAX": (_G, "rec. 3.3"),
     "T_SCORE_TREATMENT": (_G, ""),
@@ -127,26 +102,7 @@ SOURCES_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "ADHERENCE_MIN_PCT": (("project",), ""),
     "ADHERENCE_WINDOW_DAYS": (("project",), ""),
     "EXERCISE_WINDOW_WEEKS": (("project",), ""),
-    "FRACTURE_INCIDENCE_EXEMESTANE_PCT": (("guidance",), "ref. 5"),
-    "FRACTURE_INCIDENCE_TAMOXIFEN_PCT": (("guidance",), "ref. 5"),
-    "FRACTURE_ODDS_RATIO": (("guidance",), "ref. 5"),
-    "FRACTURE_ODDS_RATIO_CI95": (("guidance",), "ref. 5"),
-    "MAP3_FRACTURE_EVENTS_EXEMESTANE": (_G, "MAP.3"),
-    "MAP3_FRACTURE_EVENTS_PLACEBO": (_G, "MAP.3"),
-    "MAP3_FRACTURE_P_VALUE": (_G, "MAP.3"),
-    "BMD_LOSS_2Y_LUMBAR_SPINE_PCT": (_G, ""),
-    "BMD_LOSS_2Y_LUMBAR_SPINE_PLACEBO_PCT": (_G, ""),
-    "BMD_LOSS_2Y_TOTAL_HIP_PCT": (_G, ""),
-    "BMD_LOSS_2Y_TOTAL_HIP_PLACEBO_PCT": (_G, ""),
-    "BMD_LOSS_2Y_FEMORAL_NECK_PCT": (_G, ""),
-    "CORTICAL_THICKNESS_LOSS_2Y_PCT": (_G, ""),
 }
-
-
-def citation(name: str) -> str:
-    """The human-readable citation of a named parameter, e.g. citation("CALCIUM_MG_MIN")."""
-    keys, detail = SOURCES_OF[name]
-    return cite(*keys, detail=detail)
 
 
 #: agent -> its usual dose interval in days, when the agent has one (a treatment may state its own)

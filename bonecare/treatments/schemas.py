@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import AGENTS
+from bonecare.guidance.facts import AGENTS
 from bonecare.web.schemas import AwareDateTime, ClientId, Date, Strict
 
 _INTERVAL = validate.Range(1, 3650)

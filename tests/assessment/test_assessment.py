@@ -1,13 +1,17 @@
 """The assessment over HTTP: facts gathered from the record, wording per audience, constant queries.
 (The rules' boundaries are tested on plain facts in tests/guidance/test_rules.py.)"""
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bonecare.accounts.models import User
 from bonecare.assessment.service import facts_for
-from bonecare.guidance.rules import DxaFacts
+from bonecare.audit.models import AccessLogEntry
+from bonecare.extensions import db
+from bonecare.guidance.facts import DxaFacts
 from tests.counting import count_statements
 from tests.problems import assert_problem
 
@@ -110,7 +114,7 @@ def test_facts_for_reads_the_record(app, pair, session):
     clinician.post(
         f"/api/v1/patients/{patient.id}/labs", json={"measured_on": "2026-02-01", "vitamin_d_25oh_ng_ml": 22}
     )
-    user = session.get(User, __import__("uuid").UUID(patient.id))
+    user = session.get(User, uuid.UUID(patient.id))
     facts = facts_for(session, user, datetime(2026, 3, 8, 12, tzinfo=UTC))
     assert facts.today.isoformat() == "2026-03-08"  # 23:00 in Sydney
     assert facts.dxa_results == (DxaFacts(datetime(2026, 1, 10).date(), total_hip_t=-2.1, frax_major_pct=9),)
@@ -180,3 +184,16 @@ def test_treatments_the_exemestane_course_and_lab_units_reach_the_rules(pair):
     clinician.patch(f"{base}/treatments/{course['id']}", json={"stopped_on": "2026-03-01"})
     body = patient.get("/api/v1/patients/me/assessment").json
     assert body["next_dxa_due"] is None and "DENOSUMAB_STOPPED" in codes(body)
+
+
+def test_a_clinicians_read_is_logged_and_kept_a_patients_own_is_not(app, pair):
+    patient, clinician = pair
+    assert patient.get("/api/v1/patients/me/assessment").status_code == 200
+    assert clinician.get(f"/api/v1/patients/{patient.id}/assessment").status_code == 200
+    with app.app_context():  # a new session: only what was committed
+        logged = db.session.execute(
+            select(AccessLogEntry.actor_id, AccessLogEntry.action, AccessLogEntry.resource).where(
+                AccessLogEntry.patient_id == uuid.UUID(patient.id)
+            )
+        ).all()
+    assert logged == [(uuid.UUID(clinician.id), "read", "assessment")]

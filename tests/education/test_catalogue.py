@@ -2,7 +2,7 @@
 
 import pytest
 
-from bonecare.guidance.education import catalogue
+from bonecare.guidance.content import catalogue
 from bonecare.web.paging import encode_cursor
 from tests.problems import assert_problem
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bonecare.audit.models import AccessLogEntry
 from bonecare.extensions import db
-from bonecare.guidance.education.recommend import ESSENTIALS
+from bonecare.guidance.content.recommend import ESSENTIALS
 from tests.problems import assert_problem
 
 NOW = "2026-03-08T12:00:00+00:00"

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bonecare.guidance import rules
 from bonecare.guidance import targets as t
-from bonecare.guidance.rules import DxaFacts, Facts, TreatmentFacts, assess
+from bonecare.guidance.facts import DxaFacts, Facts, TreatmentFacts
+from bonecare.guidance.rules import assess
+from bonecare.guidance.wording import WORDING
 from tests.guidance.test_education import MAX_PATIENT_GRADE, reading_grade
 
 TODAY = date(2025, 1, 15)
@@ -254,7 +255,7 @@ def test_issue_10_cases(name, audience):
 
 
 def test_no_patient_wording_says_medicine_is_not_needed():
-    for key, wording in rules._TABLE:
+    for key, wording in WORDING.items():
         assert not NOT_NEEDED.search(wording.patient), key
     assert NOT_NEEDED.search("though not at the point where medicine is usually needed")  # the old wording
 

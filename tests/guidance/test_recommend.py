@@ -2,9 +2,9 @@
 
 import pytest
 
-from bonecare.guidance import rules
-from bonecare.guidance.education import catalogue, slugs
-from bonecare.guidance.education.recommend import ESSENTIAL, ESSENTIALS, FLAG_TAGS, recommend
+from bonecare.guidance.content import catalogue, slugs
+from bonecare.guidance.content.recommend import ESSENTIAL, ESSENTIALS, FLAG_TAGS, recommend
+from bonecare.guidance.wording import FLAG_CODES
 
 WHY, BASELINE, MONITORING = "why-exemestane-affects-bone", "baseline-assessment", "bone-density-monitoring"
 CALCIUM, EXERCISE, HABITS = "calcium-and-vitamin-d", "exercise-for-bone-health", "smoking-and-alcohol"
@@ -77,7 +77,7 @@ def test_order_and_duplicates_of_flags_do_not_matter_and_unknown_codes_are_ignor
 
 
 def test_every_flag_the_rules_raise_leads_to_a_topic():
-    codes = {wording.code for _, wording in rules._TABLE}
+    codes = set(FLAG_CODES)
     assert codes == {code for code, _ in FLAG_TAGS}
     for code in codes:
         for audience in ("patient", "clinician"):

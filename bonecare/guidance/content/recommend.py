@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bonecare.guidance.education import Topic, catalogue
+from bonecare.guidance.content import Topic, catalogue
 
 #: Flag code -> the tags of the topics that explain it; the order is the flags' priority.
 FLAG_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
