@@ -14,7 +14,7 @@ from bonecare.guidance import targets as t
 from bonecare.guidance.facts import DxaFacts
 from bonecare.guidance.monitoring import earliest_repeat_dxa
 from bonecare.localtime import local_today
-from bonecare.logbook import page
+from bonecare.logbook.service import page
 
 
 @dataclass(frozen=True)

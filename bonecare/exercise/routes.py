@@ -2,6 +2,6 @@
 
 from bonecare.exercise.schemas import ExerciseIn, ExerciseOut
 from bonecare.exercise.service import exercise
-from bonecare.web.collection import log_blueprint
+from bonecare.logbook.routes import log_blueprint
 
 bp = log_blueprint(exercise, ExerciseIn, ExerciseOut, noun="exercise", description="Exercise sessions")

@@ -10,7 +10,7 @@ from bonecare.database import insert_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
 from bonecare.localtime import local_today
-from bonecare.logbook import page
+from bonecare.logbook.service import page
 
 _RESOURCE = "habits"
 

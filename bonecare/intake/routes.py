@@ -2,6 +2,6 @@
 
 from bonecare.intake.schemas import IntakeIn, IntakeOut
 from bonecare.intake.service import intake
-from bonecare.web.collection import log_blueprint
+from bonecare.logbook.routes import log_blueprint
 
 bp = log_blueprint(intake, IntakeIn, IntakeOut, noun="intake", description="Calcium and vitamin D intake")

@@ -1,6 +1,6 @@
 """Intake use cases: the shared log book over the intake table."""
 
 from bonecare.intake.models import Intake
-from bonecare.logbook import LogBook
+from bonecare.logbook.service import LogBook
 
 intake = LogBook(Intake, "intake", "taken_at")

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
-from bonecare.logbook import LogBook
+from bonecare.logbook.service import LogBook
 from bonecare.web import Blueprint
 from bonecare.web.schemas import LogQuery, page_of
 

@@ -1,0 +1,1 @@
+"""What the patient's logs (intake, exercise) share: their use cases (service.py) and their routes (routes.py)."""
