@@ -16,7 +16,7 @@ from bonecare.exercise.models import Exercise
 from bonecare.intake.models import Intake
 from bonecare.localtime import local_instant
 from bonecare.reminders.models import TERMINAL_STATUSES, Device, Occurrence, Reminder
-from bonecare.reminders.push import Backend, Message
+from bonecare.reminders.push.base import Backend, Message
 from bonecare.reminders.schedule import LATE_AFTER, backoff, days_of, in_quiet_hours, parse_time
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from bonecare.accounts.models import User
 from bonecare.extensions import db
 from bonecare.reminders import dispatch
 from bonecare.reminders.models import Device, Occurrence
-from bonecare.reminders.push import FcmBackend
+from bonecare.reminders.push.fcm import FcmBackend
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm
 

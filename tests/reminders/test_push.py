@@ -10,7 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bonecare.extensions import db
 from bonecare.reminders.endpoints import b64url, b64url_decode
 from bonecare.reminders.models import Device
-from bonecare.reminders.push import FcmBackend, Message, WebPushBackend, backend_for
+from bonecare.reminders.push import backend_for
+from bonecare.reminders.push.base import Message
+from bonecare.reminders.push.fcm import FcmBackend
+from bonecare.reminders.push.webpush import WebPushBackend
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm, FakeService, Subscriber, fcm_error
 
