@@ -68,6 +68,7 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
         query["limit"],
         query.get("cursor"),
     )
+    session.commit()  # a clinician's read is logged
     return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
 
 
@@ -91,6 +92,7 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     )
     if created:
         plan(session, now, reminder_id=stored.id)
+    session.commit()
     return _view(stored, patient.timezone, now), created
 
 
@@ -103,8 +105,8 @@ def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict,
     for field, value in _stored(changes).items():
         setattr(reminder, field, value)
     reminder.updated_at = now
-    session.commit()
     plan(session, now, reminder_id=reminder.id)
+    session.commit()
     return _view(reminder, patient.timezone, now)
 
 
@@ -115,8 +117,8 @@ def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime)
     ).patient
     reminder = _live(session, patient, reminder_id)
     reminder.deleted_at = reminder.updated_at = now
-    session.commit()
     plan(session, now, reminder_id=reminder.id)
+    session.commit()
 
 
 def _check_subscription(subscription: dict, allowed_hosts: list[str]) -> None:
@@ -196,4 +198,5 @@ def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict
         query.get("cursor"),
         descending=True,
     )
+    session.commit()  # a clinician's read is logged
     return {"items": rows, "next_cursor": cursor}

@@ -14,7 +14,6 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
 
 
