@@ -41,6 +41,7 @@ def _done(session, claimed: list, rules: dict) -> set[tuple]:
     """(patient, local date, kind) of the claimed skip_if_done reminders whose day's task is already done."""
 
     def asked(kind: str) -> set[tuple]:
+        """(patient, local date) of the claimed reminders of this kind that ask to be skipped when done."""
         return {
             (o.patient_id, o.local_date)
             for o in claimed
@@ -144,6 +145,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     started = time.monotonic()
 
     def send(occ):
+        """Deliver one occurrence on a send thread; None when it is handed back unsent."""
         if time.monotonic() - started > queue.LEASE.total_seconds() / 2 or (stop is not None and stop.is_set()):
             return None  # a slow batch, or one whose process is stopping, hands back what it has not sent
         message = message_for(occ, claims[occ.id].due_at + claims[occ.id].grace, now)
