@@ -92,7 +92,7 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     )
     if created:
         plan(session, now, reminder_id=stored.id)
-    session.commit()
+    session.commit()  # its plan; insert_once has committed the rule itself
     return _view(stored, patient.timezone, now), created
 
 
