@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BONECARE_SECRET_KEY", "reminders-bench-secret-key-long-enough-for-hs256")
 
-from bonecare.reminders.push import OK, Backend  # noqa: E402
+from bonecare.reminders.push.base import OK, Backend  # noqa: E402
 
 
 def _fresh_database(url: str | None, workdir: str) -> str:

@@ -12,7 +12,7 @@ from bonecare.accounts.models import User
 from bonecare.dxa.models import DxaAppointment
 from bonecare.localtime import local_date_of, local_instant
 from bonecare.reminders.models import Occurrence, Reminder
-from bonecare.reminders.schedule import DAILY_GRACE, DXA_GRACE, DXA_LEADS, DXA_TIME, days_of, parse_time
+from bonecare.reminders.schedule import DAILY_GRACE, DXA_GRACE, DXA_LEADS, DXA_TIME, due_on
 
 # How many local days ahead occurrences exist, so that a worker that was down finds them waiting.
 HORIZON_DAYS = 2
@@ -43,11 +43,11 @@ def _desired_for_rule(reminder: Reminder, timezone: str, now: datetime, extra: s
     """key -> (local date, due instant) of a live rule over the planning window."""
     start = local_date_of(now - DAILY_GRACE, timezone) - timedelta(days=1)
     end = local_date_of(now, timezone) + timedelta(days=HORIZON_DAYS)
-    weekdays, at = days_of(reminder.days_of_week), parse_time(reminder.time_of_day)
     out = {}
     for day in sorted(set(_dates(start, end)) | extra):
-        if day.weekday() in weekdays:
-            out[f"reminder:{reminder.id}:{day.isoformat()}"] = (day, local_instant(day, at, timezone))
+        due = due_on(day, reminder.days_of_week, reminder.time_of_day, timezone)
+        if due is not None:
+            out[f"reminder:{reminder.id}:{day.isoformat()}"] = (day, due)
     return out
 
 
@@ -156,15 +156,14 @@ def _cancel_orphans(session, now: datetime, reminder_id: uuid.UUID | None = None
 
 
 def plan(session, now: datetime, *, reminder_id: uuid.UUID | None = None) -> dict:
-    """One planning pass (everything, or one rule); commits; returns what it changed. A deleted or disabled rule
-    is left to _cancel_orphans, which cancels its pending occurrences."""
+    """One planning pass (everything, or one rule) in the caller's transaction, which commits it; returns what
+    it changed. A deleted or disabled rule is left to _cancel_orphans, which cancels its pending occurrences."""
     work = _Plan(now)
     work.counts["cancelled"] += _cancel_orphans(session, now, reminder_id)
     _plan_rules(session, work, reminder_id)
     if reminder_id is None:
         _plan_appointments(session, work)
     work.flush(session)
-    session.commit()
     return work.counts
 
 

@@ -1,7 +1,7 @@
 """Pure time rules of reminders: RFC 5545 local times, days of week, quiet hours, backoff."""
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bonecare.localtime import local_date_of, local_instant, zone
 
@@ -29,17 +29,21 @@ def days_of(value: str) -> set[int]:
     return {DAYS.index(d) for d in value.split(",") if d}
 
 
+def due_on(day: date, days_of_week: str, time_of_day: str, timezone: str) -> datetime | None:
+    """When a rule fires on a local day (RFC 5545: a time skipped by the clock moves on by the gap, a repeated
+    one fires at its first occurrence); None when it does not fire that day."""
+    if day.weekday() not in days_of(days_of_week):
+        return None
+    return local_instant(day, parse_time(time_of_day), timezone)
+
+
 def next_fire(time_of_day: str, days_of_week: str, timezone: str, after: datetime) -> datetime | None:
     """The next instant at or after `after` at which a rule fires."""
-    weekdays = days_of(days_of_week)
-    at = parse_time(time_of_day)
     start = local_date_of(after, timezone)
     for offset in range(9):
-        day = start + timedelta(days=offset)
-        if day.weekday() in weekdays:
-            due = local_instant(day, at, timezone)
-            if due >= after:
-                return due
+        due = due_on(start + timedelta(days=offset), days_of_week, time_of_day, timezone)
+        if due is not None and due >= after:
+            return due
     return None
 
 

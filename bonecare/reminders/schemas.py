@@ -16,44 +16,45 @@ def _unique(values):
         raise ma.ValidationError("Days must not repeat.")
 
 
-class ReminderIn(Strict):
+_KIND = validate.OneOf(KINDS)
+_DAYS = [validate.Length(min=1, max=7), _unique]
+_TITLE = validate.Length(min=1, max=100)
+_BODY = validate.Length(min=1, max=300)
+_TIME_DOC = {"description": "local wall-clock time HH:MM in the patient's zone"}
+_TITLE_DOC = {"description": "the patient's own words; default is generic"}
+_SKIP_DOC = {
+    "description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
+    "an exercise reminder when a session is logged that day"
+}
+
+
+def _day():
+    return ma.fields.String(validate=validate.OneOf(DAYS))
+
+
+class ReminderPatch(Strict):
+    """Any subset of a reminder's fields (not its id): an absent field keeps its value, so none has a default."""
+
+    kind = ma.fields.String(validate=_KIND)
+    time_of_day = TimeOfDay(metadata=_TIME_DOC)
+    days_of_week = ma.fields.List(_day(), validate=_DAYS)
+    title = ma.fields.String(allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
+    body = ma.fields.String(allow_none=True, validate=_BODY)
+    enabled = ma.fields.Boolean()
+    skip_if_done = ma.fields.Boolean(metadata=_SKIP_DOC)
+
+
+class ReminderIn(ReminderPatch):
+    """A new reminder rule: what it reminds of and when are required, the rest has defaults."""
+
     id = ClientId()
-    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
-    time_of_day = TimeOfDay(
-        required=True, metadata={"description": "local wall-clock time HH:MM in the patient's zone"}
-    )
-    days_of_week = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(DAYS)),
-        load_default=list(DAYS),
-        validate=[validate.Length(min=1, max=7), _unique],
-    )
-    title = ma.fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "the patient's own words; default is generic"},
-    )
-    body = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=300))
+    kind = ma.fields.String(required=True, validate=_KIND)
+    time_of_day = TimeOfDay(required=True, metadata=_TIME_DOC)
+    days_of_week = ma.fields.List(_day(), load_default=list(DAYS), validate=_DAYS)
+    title = ma.fields.String(load_default=None, allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
+    body = ma.fields.String(load_default=None, allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean(load_default=True)
-    skip_if_done = ma.fields.Boolean(
-        load_default=True,
-        metadata={
-            "description": "skip a supplement reminder when the day's calcium and vitamin D targets are met, "
-            "an exercise reminder when a session is logged that day"
-        },
-    )
-
-
-class ReminderPatch(ReminderIn):
-    """Any subset of a reminder's fields (not its id); an absent field keeps its value, so no defaults."""
-
-    class Meta(ReminderIn.Meta):
-        exclude = ("id",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **{**kwargs, "partial": True})
-        for field in self.fields.values():
-            field.load_default = ma.missing  # only the spec reads them under partial: it must not show defaults
+    skip_if_done = ma.fields.Boolean(load_default=True, metadata=_SKIP_DOC)
 
 
 class ReminderOut(ma.Schema):

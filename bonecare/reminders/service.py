@@ -7,8 +7,8 @@ from sqlalchemy import func, select, update
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
-from bonecare.database import insert_once
-from bonecare.errors import Invalid, NotFound
+from bonecare.database import insert_once, owned
+from bonecare.errors import Invalid
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
 from bonecare.reminders.models import Device, Occurrence, Reminder
 from bonecare.reminders.planner import plan
@@ -49,13 +49,6 @@ def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
     }
 
 
-def _live(session, patient, reminder_id: uuid.UUID) -> Reminder:
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.patient_id != patient.id or reminder.deleted_at is not None:
-        raise NotFound("No such reminder.")
-    return reminder
-
-
 def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
     """A page of the patient's reminder rules, oldest first."""
     patient = open_record(session, caller, pid, resource="reminders", now=now).patient
@@ -67,7 +60,7 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
         query["limit"],
         query.get("cursor"),
     )
-    session.commit()
+    session.commit()  # a clinician's read is logged
     return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
 
 
@@ -89,9 +82,9 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
             and all(getattr(row, k) == v for k, v in values.items())
         ),
     )
-    session.commit()
     if created:
         plan(session, now, reminder_id=stored.id)
+    session.commit()  # the rule and its plan, together
     return _view(stored, patient.timezone, now), created
 
 
@@ -100,12 +93,12 @@ def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict,
     patient = open_record(
         session, caller, pid, resource="reminders", action="update", resource_id=reminder_id, now=now
     ).patient
-    reminder = _live(session, patient, reminder_id)
+    reminder = owned(session, Reminder, patient, reminder_id, what="reminder")
     for field, value in _stored(changes).items():
         setattr(reminder, field, value)
     reminder.updated_at = now
-    session.commit()
     plan(session, now, reminder_id=reminder.id)
+    session.commit()
     return _view(reminder, patient.timezone, now)
 
 
@@ -114,10 +107,10 @@ def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime)
     patient = open_record(
         session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id, now=now
     ).patient
-    reminder = _live(session, patient, reminder_id)
+    reminder = owned(session, Reminder, patient, reminder_id, what="reminder")
     reminder.deleted_at = reminder.updated_at = now
-    session.commit()
     plan(session, now, reminder_id=reminder.id)
+    session.commit()
 
 
 def _check_subscription(subscription: dict, allowed_hosts: list[str]) -> None:
@@ -173,10 +166,7 @@ def delete_device(session, caller, pid, device_id: uuid.UUID, now: datetime) -> 
     patient = open_record(
         session, caller, pid, resource="devices", action="delete", resource_id=device_id, now=now
     ).patient
-    device = session.get(Device, device_id)
-    if device is None or device.patient_id != patient.id:
-        raise NotFound("No such device.")
-    session.delete(device)
+    session.delete(owned(session, Device, patient, device_id, what="device"))
     session.commit()
 
 
@@ -196,5 +186,5 @@ def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict
         query.get("cursor"),
         descending=True,
     )
-    session.commit()
+    session.commit()  # a clinician's read is logged
     return {"items": rows, "next_cursor": cursor}

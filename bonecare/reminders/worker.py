@@ -18,7 +18,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bonecare.clock import FixedClock
 from bonecare.errors import log_withheld, unavailable
 from bonecare.extensions import db
-from bonecare.reminders import dispatch as dispatching
+from bonecare.reminders import queue
+from bonecare.reminders.dispatch import dispatch
 from bonecare.reminders.planner import plan
 from bonecare.reminders.push import backend_for
 
@@ -53,29 +54,36 @@ def _clock(app, now: datetime | None):
 
 
 def run_plan(app, now: datetime | None = None) -> dict:
-    """Plan every patient's occurrences."""
+    """Plan every patient's occurrences: one transaction."""
     with app.app_context():
-        return plan(db.session, _clock(app, now).now())
+        counts = plan(db.session, _clock(app, now).now())
+        db.session.commit()
+        return counts
 
 
 def run_dispatch(app, now: datetime | None = None, worker: str | None = None) -> Counter:
-    """Send everything due (at a fixed `now`, or the app's clock read before each batch)."""
+    """Send everything due (at a fixed `now`, or the app's clock read before each batch); each batch commits
+    its outcomes once (dispatch._store)."""
     with app.app_context():
-        return dispatching.dispatch(
+        return dispatch(
             db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app), stop=stopping(app)
         )
 
 
 def run_recover(app, now: datetime | None = None) -> int:
-    """Return expired leases to pending."""
+    """Return expired leases to pending: one transaction."""
     with app.app_context():
-        return dispatching.recover(db.session, _clock(app, now).now())
+        recovered = queue.recover(db.session, _clock(app, now).now())
+        db.session.commit()
+        return recovered
 
 
 def run_prune(app, now: datetime | None = None) -> int:
-    """Forget finished occurrences past the kept history."""
+    """Forget finished occurrences past the kept history: one transaction."""
     with app.app_context():
-        return dispatching.prune(db.session, _clock(app, now).now())
+        pruned = queue.prune(db.session, _clock(app, now).now())
+        db.session.commit()
+        return pruned
 
 
 def tick(app, now: datetime | None = None) -> dict:

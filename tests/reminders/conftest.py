@@ -7,7 +7,7 @@ import pytest
 from bonecare.extensions import db
 from bonecare.reminders import worker
 from bonecare.reminders.models import Occurrence
-from bonecare.reminders.push import OK, Backend
+from bonecare.reminders.push.base import OK, Backend
 
 
 class Recorder(Backend):

@@ -14,6 +14,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
+
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
@@ -145,9 +147,8 @@ class FakeFcm(FakeService):
     def _token(self, request):
         form = parse_qs(request["body"].decode())
         assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-        claims = jwt.decode(
-            form["assertion"][0], self.rsa.public_key(), algorithms=["RS256"], audience=f"{self.url}/token"
-        )
+        # Google's endpoint takes only assertions addressed to itself, wherever the key file says it is.
+        claims = jwt.decode(form["assertion"][0], self.rsa.public_key(), algorithms=["RS256"], audience=GOOGLE_TOKEN)
         assert claims["scope"] == "https://www.googleapis.com/auth/firebase.messaging"
         assert claims["iss"] == "bonecare@demo-project.iam.gserviceaccount.com"
         self.token_requests += 1

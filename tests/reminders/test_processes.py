@@ -17,9 +17,9 @@ from sqlalchemy import func, insert, select
 
 from bonecare.accounts.models import User
 from bonecare.extensions import db
-from bonecare.reminders import dispatch
+from bonecare.reminders import dispatch, queue
 from bonecare.reminders.models import Device, Occurrence
-from bonecare.reminders.push import FcmBackend
+from bonecare.reminders.push.fcm import FcmBackend
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm
 
@@ -172,10 +172,12 @@ def test_a_worker_killed_after_claiming_leaves_its_claim_to_expire_and_nothing_i
             )
         )
         later = NOW + timedelta(minutes=1)
-        assert dispatch.recover(session, later) == 0  # the lease still holds
+        assert queue.recover(session, later) == 0  # the lease still holds
+        session.commit()
         assert dispatch.dispatch_batch(session, backend, later, "survivor")["claimed"] == 0
-        after_lease = NOW + dispatch.LEASE + timedelta(seconds=1)
-        assert dispatch.recover(session, after_lease) == 1
+        after_lease = NOW + queue.LEASE + timedelta(seconds=1)
+        assert queue.recover(session, after_lease) == 1
+        session.commit()
         counts = dispatch.dispatch_batch(session, backend, after_lease, "survivor")
         assert counts["sent"] == 1 and counts["late"] == 1
         assert len(service.accepted) == 1

@@ -10,7 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bonecare.extensions import db
 from bonecare.reminders.endpoints import b64url, b64url_decode
 from bonecare.reminders.models import Device
-from bonecare.reminders.push import FcmBackend, Message, WebPushBackend, backend_for
+from bonecare.reminders.push import backend_for
+from bonecare.reminders.push.base import Message
+from bonecare.reminders.push.fcm import FcmBackend
+from bonecare.reminders.push.webpush import WebPushBackend
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm, FakeService, Subscriber, fcm_error
 
@@ -231,6 +234,23 @@ def test_fcm_rejected_token_is_refreshed_once(app, fcm, fcm_patient, tick):
     service.issued = "ya29.rotated"
     assert tick("2026-03-10T08:00:00Z")["sent"] == 1
     assert service.token_requests == 2
+
+
+def test_a_refused_fcm_token_is_retried_and_nothing_is_sent(app, use_backend, fcm_patient, tick, occurrences, tmp_path):
+    with FakeFcm(tmp_path) as service, FakeService() as token:
+        token.default = (400, {"Content-Type": "application/json"}, b'{"error": "invalid_grant"}')
+        account = json.loads(service.credentials.read_text())
+        service.credentials.write_text(json.dumps({**account, "token_uri": f"{token.url}/token"}))
+        config = {
+            **app.config,
+            "BONECARE_FCM_CREDENTIALS": str(service.credentials),
+            "BONECARE_FCM_ENDPOINT": service.url,
+        }
+        use_backend(FcmBackend(config))
+        assert tick("2026-03-10T08:00:00Z")["retrying"] == 1
+        assert len(token.requests) == 1 and service.sends() == []
+    [retried] = [o for o in occurrences(status="pending") if o.attempts == 1]
+    assert retried.last_error == "token endpoint answered 400" and retried.next_attempt_at is not None
 
 
 def test_backend_is_chosen_by_configuration(app, tmp_path):

@@ -8,7 +8,9 @@ import socket
 import pytest
 
 from bonecare.reminders.models import Device
-from bonecare.reminders.push import FcmBackend, Message, WebPushBackend
+from bonecare.reminders.push.base import Message
+from bonecare.reminders.push.fcm import FcmBackend
+from bonecare.reminders.push.webpush import WebPushBackend
 from tests.problems import assert_problem
 from tests.reminders.fakes import FakeFcm, FakeService, Subscriber
 from tests.reminders.test_push import _vapid_key

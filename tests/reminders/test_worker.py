@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from bonecare.dxa.models import DxaAppointment
 from bonecare.extensions import db
-from bonecare.reminders import dispatch
+from bonecare.reminders import dispatch, queue, worker
 from bonecare.reminders.models import Occurrence
 from tests.reminders.conftest import at
 
@@ -209,13 +209,14 @@ def test_claims_never_overlap_and_expired_leases_return(auth, clock, app, record
     with app.app_context():
         engine = db.engine
         now = at("2026-03-10T09:00:00Z")
-        first = dispatch.claim(engine, now, "a", limit=3)
-        second = dispatch.claim(engine, now, "b", limit=3)
+        first = queue.claim(engine, now, "a", limit=3)
+        second = queue.claim(engine, now, "b", limit=3)
         assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
-        assert dispatch.claim(engine, now, "c") == []
-        assert dispatch.recover(db.session, now + timedelta(minutes=1)) == 0
-        assert dispatch.recover(db.session, now + dispatch.LEASE + timedelta(seconds=1)) == 5
-        assert len(dispatch.claim(engine, now + dispatch.LEASE, "c")) == 5
+        assert queue.claim(engine, now, "c") == []
+    assert worker.run_recover(app, now + timedelta(minutes=1)) == 0
+    assert worker.run_recover(app, now + queue.LEASE + timedelta(seconds=1)) == 5
+    with app.app_context():
+        assert len(queue.claim(db.engine, now + queue.LEASE, "c")) == 5
 
 
 def test_finished_occurrences_are_pruned_after_ninety_days(auth, clock, recorder, tick, occurrences):
@@ -258,8 +259,6 @@ def test_tick_and_vapid_keys_commands(app, auth, clock):
 
 
 def test_the_scheduler_has_explicit_job_defaults_and_the_four_jobs(app):
-    from bonecare.reminders import worker
-
     scheduler = worker.scheduler_for(app)
     assert {j.id for j in scheduler.get_jobs()} == {
         "reminders-plan",

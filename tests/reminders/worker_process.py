@@ -11,11 +11,12 @@ def main(database_url: str, now: str, credentials: str, endpoint: str) -> None:
     """Dispatch everything due at `now` through FCM until nothing is left; print the counts."""
     os.environ.setdefault("BONECARE_SECRET_KEY", "worker-process-test-secret-key-long-enough")
     from bonecare import create_app
-    from bonecare.reminders import push, worker
+    from bonecare.reminders import worker
+    from bonecare.reminders.push import http
 
     # The fake push service shares a loaded test machine; a client timeout would become a retry due after
     # this worker's fixed clock, so give it room: the test is about claims, not about slow networks.
-    push.TIMEOUT_SECONDS = 60
+    http.TIMEOUT_SECONDS = 60
 
     app = create_app(
         {
