@@ -29,7 +29,7 @@ PLACE_AREAS = (
 
 @cache
 def places() -> frozenset[str]:
-    """The time zones we accept: the places among those this machine knows."""
+    """The time zones we accept: the places among those the pinned tzdata knows."""
     places = {z for z in zoneinfo.available_timezones() if z.partition("/")[0] in PLACE_AREAS and "/" in z}
     return frozenset(places | {"UTC"})
 

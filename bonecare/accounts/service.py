@@ -82,6 +82,8 @@ def refresh(session, claims: dict, now: datetime) -> dict:
             select(AuthSession).where(AuthSession.id == sid).execution_options(populate_existing=True)
         ).one()
         grace = timedelta(seconds=current_app.config["BONECARE_REFRESH_GRACE_SECONDS"])
+        if login.revoked_at is not None:  # signed out since the token was checked
+            raise SessionRevoked("The session has been revoked; sign in again.")
         if login.spent_refresh_jti != claims["jti"] or now - login.rotated_at > grace:
             login.revoked_at = now
             session.commit()

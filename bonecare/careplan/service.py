@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.careplan.models import CarePlan
+from bonecare.database import insert_for
 from bonecare.guidance.targets import care_plan_defaults
 
 _FIELDS = tuple(care_plan_defaults())
@@ -35,11 +36,15 @@ def get(session, caller, pid, now: datetime) -> dict:
 def put(session, caller, pid, data: dict, now: datetime) -> dict:
     """Replace the care plan (a clinician on the care team)."""
     access = open_record(session, caller, pid, resource="care_plan", action="update", now=now)
-    plan = session.get(CarePlan, access.patient.id) or CarePlan(patient_id=access.patient.id)
-    for field in (*_FIELDS, *_OTHER):
-        setattr(plan, field, data[field])
-    plan.updated_at, plan.updated_by = now, access.caller.id
-    session.add(plan)
+    values = {**{f: data[f] for f in (*_FIELDS, *_OTHER)}, "updated_at": now, "updated_by": access.caller.id}
+    # One upsert: two first PUTs at once both land (the later one wins) instead of colliding on the key.
+    session.execute(
+        insert_for(session)(CarePlan)
+        .values(patient_id=access.patient.id, **values)
+        .on_conflict_do_update(index_elements=["patient_id"], set_=values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()  # targets_for reads the stored plan, not one this session held before
     session.commit()
     return targets_for(session, access.patient.id)
 

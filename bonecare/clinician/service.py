@@ -67,7 +67,7 @@ def _rows(session, clinician, window_days: int, now: datetime) -> list[dict]:
         appt = state.next_appointment
         rows.append(
             {
-                # plain values, not the ORM objects: they expire when the access log commits
+                # plain values, not the ORM objects: the page is built from them after the use case commits
                 "patient": {"id": p.id, "display_name": p.display_name, "email": p.email, "timezone": p.timezone},
                 "adherence": _adherence_row(windowed[p.id], window_days),
                 "flags": [{"code": f.code, "severity": f.severity} for f in result.flags],

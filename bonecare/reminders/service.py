@@ -151,8 +151,9 @@ def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], 
         select(Device).where(same, Device.platform == data["platform"], Device.patient_id == patient.id)
     )
     created = device is None
-    if created:
+    if created or not device.active:  # switching an old device back on takes a place too
         _check_quota(session, patient, Device, Device.active.is_(True), MAX_DEVICES, "active devices")
+    if created:
         device = Device(patient_id=patient.id, platform=data["platform"], created_at=now, **target)
         session.add(device)
     device.p256dh, device.auth = keys["p256dh"], keys["auth"]

@@ -6,6 +6,7 @@ from bonecare.accounts.access import open_record
 from bonecare.database import owned
 from bonecare.dxa.service import Records
 from bonecare.errors import Invalid
+from bonecare.guidance import targets as t
 from bonecare.localtime import local_today
 from bonecare.treatments.models import Treatment
 
@@ -46,6 +47,8 @@ def change(session, caller, pid, treatment_id, changes: dict, now: datetime) -> 
     )
     treatment = owned(session, Treatment, access.patient, treatment_id, what="treatment")
     merged = {f: changes.get(f, getattr(treatment, f)) for f in _FIELDS}
+    if "agent" in changes and "dose_interval_days" not in changes:  # the old agent's interval would mislead
+        merged["dose_interval_days"] = t.DOSE_INTERVAL_DAYS.get(merged["agent"])
     if "started_on" in changes:
         treatments.check_date(access.patient, merged["started_on"], now)
     _check(access.patient, merged, now)

@@ -57,7 +57,7 @@ class AwareDateTime(ma.fields.AwareDateTime):
 
 
 def validate_timezone(name: str) -> None:
-    """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, and that this machine knows."""
+    """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, that the pinned tzdata knows."""
     if name not in places():
         raise ma.ValidationError("Unknown time zone: use an IANA Area/Location name such as Europe/Lisbon, or UTC.")
 

@@ -1,5 +1,7 @@
 """Care plans: guidance defaults, changed only by the patient's clinicians."""
 
+import concurrent.futures
+
 import pytest
 
 from tests.problems import assert_problem
@@ -94,3 +96,19 @@ def test_the_exemestane_course_is_kept_and_must_run_forwards(auth):
     assert {k: patient.get("/api/v1/patients/me/care-plan").json[k] for k in course} == course
     backwards = {"exemestane_started_on": "2025-01-10", "exemestane_stopped_on": "2025-01-09"}
     assert_problem(clinician.put(url, {**DEFAULTS, **backwards}), 422, "validation-error", "exemestane_stopped_on")
+
+
+def test_first_plans_put_at_once_all_land(app, auth):
+    """Two clinicians' first PUTs racing (or one retried) both succeed; one plan is stored, the last one's."""
+    patient = auth.as_patient()
+    clinician = auth.as_clinician(patient)
+    url = f"/api/v1/patients/{patient.id}/care-plan"
+
+    def put(minimum):
+        body = {**DEFAULTS, "calcium_mg_min": minimum}
+        return app.test_client().put(url, json=body, headers=clinician.headers).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(put, range(1000, 1006)))
+    assert statuses == [200] * 6
+    assert patient.get("/api/v1/patients/me/care-plan").json["calcium_mg_min"] in range(1000, 1006)

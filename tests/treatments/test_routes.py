@@ -154,3 +154,14 @@ def test_a_patch_is_checked_against_the_stored_course(care):
     assert_problem(clinician.patch(path, json={"agent": None}), 422, "validation-error", "agent")
     assert_problem(clinician.patch(path, json={"id": str(uuid.uuid4())}), 422, "validation-error", "id")
     assert clinician.patch(path, json={"stopped_on": None, "note": "restarted"}).json["note"] == "restarted"
+
+
+def test_correcting_the_agent_to_denosumab_takes_denosumabs_interval(care):
+    """A course first recorded as zoledronic acid (yearly) and corrected to denosumab is due every 6 months, not
+    every 12: the old agent's interval would hold back the dose-due and dose-late flags by half a year."""
+    patient, clinician = care
+    course = clinician.post(url(patient), json={**DENOSUMAB, "agent": "zoledronic_acid"}).json
+    assert course["dose_interval_days"] == 365
+    corrected = clinician.patch(url(patient, f"treatments/{course['id']}"), json={"agent": "denosumab"})
+    assert corrected.status_code == 200 and corrected.json["dose_interval_days"] == 182
+    assert "DENOSUMAB_DOSE_DUE" in flags(patient, patient)

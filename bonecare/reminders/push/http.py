@@ -79,6 +79,10 @@ class HttpBackend(Backend):
             return Outcome("error", f"endpoint refused: {exc}")
         except requests.RequestException as exc:
             return Outcome("retry", f"network error: {type(exc).__name__}")
+        except Exception as exc:  # noqa: BLE001 - one device's surprise must not strand the batch's other sends
+            # An escaping exception would leave the whole batch claimed, already-delivered pushes included, and the
+            # lease's recovery would send them again: record this one as failed instead.
+            return Outcome("error", f"unexpected: {type(exc).__name__}")
 
     def _send(self, device, message: Message) -> Outcome:
         raise NotImplementedError
