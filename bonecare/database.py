@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, MetaData, String, Uuid, inspect
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -66,6 +66,8 @@ class LogEntry:
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     local_date: Mapped[date]
+    # The UTC offset (minutes) the phone sent the instant with; None when it sent UTC ("Z") and so stated none.
+    utc_offset_min: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A digest of the body as first stored, so a retry can be told from a different record.

@@ -3,6 +3,7 @@
 import logging
 import sqlite3
 import traceback
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import Flask, json
@@ -31,6 +32,8 @@ class DomainError(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        # Members a problem type adds to the usual ones (RFC 9457 extension members).
+        self.extra: dict = {}
 
 
 class BadRequest(DomainError):
@@ -105,6 +108,17 @@ class Invalid(DomainError):
         super().__init__(detail, errors=errors or ({field: [detail]} if field else None))
 
 
+class ClockSkew(Invalid):
+    """A logged instant is too far ahead of the server's clock: the body gives server_time, so a phone can correct
+    its own."""
+
+    type, title = "clock-skew", "Clock skew"
+
+    def __init__(self, detail: str, field: str, server_time: datetime):
+        super().__init__(detail, field)
+        self.extra = {"server_time": server_time.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+
+
 class UnsupportedMediaType(DomainError):
     """The request body is not JSON."""
 
@@ -119,13 +133,15 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+    server_time = ma.fields.String(metadata={"description": "the server's clock, on a clock-skew problem"})
 
 
-def problem(status: int, type_: str, title: str, detail: str, errors: dict | None = None, headers=None):
-    """A problem+json response tuple."""
+def problem(status: int, type_: str, title: str, detail: str, errors: dict | None = None, headers=None, extra=None):
+    """A problem+json response tuple; extra holds the members a problem type adds."""
     body = {"type": PROBLEM_TYPE_BASE + type_, "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = Flask.response_class(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -223,7 +239,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return problem(err.status, err.type, err.title, err.detail, err.errors, err.headers)
+        return problem(err.status, err.type, err.title, err.detail, err.errors, err.headers, err.extra)
 
     @app.errorhandler(RateLimitExceeded)
     def _rate(err: RateLimitExceeded):

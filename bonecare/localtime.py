@@ -2,7 +2,7 @@
 the instant of a local wall-clock time."""
 
 import zoneinfo
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,23 @@ def zone(name: str) -> ZoneInfo:
 def local_date_of(instant: datetime, timezone: str) -> date:
     """The patient-local calendar day an instant falls on."""
     return instant.astimezone(zone(timezone)).date()
+
+
+def stated_local_date(instant: datetime, offset_min: int | None, timezone: str) -> date:
+    """The local day of a logged instant: at the UTC offset the phone stated, or in the profile zone when it stated
+    none (None), so that a patient travelling away from her profile's zone gets the date on her phone."""
+    if offset_min is None:
+        return local_date_of(instant, timezone)
+    return (instant.astimezone(UTC) + timedelta(minutes=offset_min)).date()
+
+
+# The furthest any zone runs ahead of UTC (Pacific/Kiritimati): its date is the latest calendar date on Earth.
+EARTH_AHEAD = timedelta(hours=14)
+
+
+def latest_today(now: datetime) -> date:
+    """The latest date it is anywhere on Earth right now (UTC+14)."""
+    return (now.astimezone(UTC) + EARTH_AHEAD).date()
 
 
 def local_today(timezone: str, now: datetime) -> date:

@@ -3,6 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect as sa_inspect
 
 from bonecare.extensions import db
 
@@ -79,4 +80,58 @@ def test_the_clinical_records_revision_keeps_existing_labs_and_plans(tmp_path):
         downgrade(revision="0001")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT vitamin_d_25oh_ng_ml FROM vitamin_d_labs")).scalar_one() == 18.5
+        db.engine.dispose()
+
+
+def test_the_stated_offset_revision_keeps_existing_entries_with_no_offset(tmp_path):
+    """Entries stored before revision 0004 survive it and its downgrade, with no offset stated (NULL)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from bonecare import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+            "SECRET_KEY": "k" * 40,
+            "JWT_SECRET_KEY": "k" * 40,
+        }
+    )
+    entry = "'0000000000000000000000000000000a', '2026-01-02', '2026-01-02 00:00:00.000000', 'f'"
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, display_name, timezone, created_at) "
+                    "VALUES ('0000000000000000000000000000000a', 'p@example.org', 'h', 'patient', 'P', "
+                    "'Europe/Lisbon', '2026-01-01 00:00:00.000000')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO intake (id, patient_id, local_date, created_at, fingerprint, taken_at, calcium_mg, "
+                    f"vitamin_d_iu, source) VALUES ('0000000000000000000000000000000b', {entry}, "
+                    "'2026-01-02 08:00:00.000000', 500, 0, 'diet')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO exercise (id, patient_id, local_date, created_at, fingerprint, started_at, "
+                    f"duration_min, kind) VALUES ('0000000000000000000000000000000c', {entry}, "
+                    "'2026-01-02 08:00:00.000000', 30, 'balance')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            intake = conn.execute(text("SELECT calcium_mg, utc_offset_min FROM intake")).one()
+            exercise = conn.execute(text("SELECT duration_min, utc_offset_min FROM exercise")).one()
+        assert (tuple(intake), tuple(exercise)) == ((500, None), (30, None))
+        downgrade(revision="0003")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT calcium_mg FROM intake")).scalar_one() == 500
+            assert conn.execute(text("SELECT duration_min FROM exercise")).scalar_one() == 30
+            columns = {c["name"] for c in sa_inspect(conn).get_columns("intake")}
+        assert "utc_offset_min" not in columns
         db.engine.dispose()

@@ -4,10 +4,11 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.exercise.models import INTENSITIES, KINDS
-from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, StatedOffset, Strict
 
 
-class ExerciseIn(Strict):
+class ExerciseIn(StatedOffset, Strict):
+    instant_field = "started_at"
     id = ClientId()
     started_at = AwareDateTime(required=True)
     duration_min = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))

@@ -9,7 +9,7 @@ from bonecare.accounts.access import open_record
 from bonecare.database import insert_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
-from bonecare.localtime import local_today
+from bonecare.localtime import latest_today
 from bonecare.logbook.service import page
 
 _RESOURCE = "habits"
@@ -29,7 +29,9 @@ def _live_day(session, patient, day: date) -> HabitDay:
 def put(session, caller, pid, day: date, data: dict, now: datetime) -> tuple[HabitDay, bool]:
     """Replace the day's record (creating it if new, or reviving its tombstone): returns (record, created)."""
     patient = open_record(session, caller, pid, resource=_RESOURCE, action="update", resource_id=day, now=now).patient
-    if day > local_today(patient.timezone, now):
+    # Judged against the latest date on Earth, not the profile zone's: a patient away from home (or her phone) may
+    # already be in a day her profile's zone has not reached.
+    if day > latest_today(now):
         raise Invalid("The day is in the future.", "date")
     before = _day(session, patient, day)
     created = before is None or before.deleted_at is not None

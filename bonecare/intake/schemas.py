@@ -3,13 +3,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, StatedOffset, Strict
 
 CALCIUM_MG_PER_ENTRY_MAX = 5000
 VITAMIN_D_IU_PER_ENTRY_MAX = 100_000
 
 
-class IntakeIn(Strict):
+class IntakeIn(StatedOffset, Strict):
+    instant_field = "taken_at"
     id = ClientId()
     taken_at = AwareDateTime(required=True)
     calcium_mg = ma.fields.Float(load_default=0, validate=validate.Range(0, CALCIUM_MG_PER_ENTRY_MAX), allow_nan=False)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.database import fingerprint, insert_once, owned
-from bonecare.errors import Invalid
-from bonecare.localtime import local_date_of
+from bonecare.errors import ClockSkew
+from bonecare.localtime import stated_local_date
 from bonecare.web.paging import paginate
 
 # How far ahead of the server's clock a logged instant may be (phones' clocks drift).
@@ -52,12 +52,14 @@ class LogBook:
         patient = open_record(session, caller, pid, resource=self.resource, action="create", now=now).patient
         instant = data[self.instant_field]
         if instant > now + FUTURE_TOLERANCE:
-            raise Invalid("The instant is in the future.", self.instant_field)
-        digest = fingerprint(data)
+            raise ClockSkew("The instant is in the future: check the device's clock.", self.instant_field, now)
+        # The offset stays out of the digest: the same instant spelled at another offset is still a retry (and
+        # entries stored before the offset was kept still recognise theirs).
+        digest = fingerprint({key: value for key, value in data.items() if key != "utc_offset_min"})
         entry = self.model(
             id=data.pop("id", None) or uuid.uuid4(),
             patient_id=patient.id,
-            local_date=local_date_of(instant, patient.timezone),
+            local_date=stated_local_date(instant, data["utc_offset_min"], patient.timezone),
             created_at=now,
             fingerprint=digest,
             **data,

@@ -56,6 +56,21 @@ class AwareDateTime(ma.fields.AwareDateTime):
         return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class StatedOffset(ma.Schema):
+    """A log entry's body with its instant (named by instant_field) gains utc_offset_min: the UTC offset the phone
+    sent it with, in minutes, or None for "Z" (UTC, which states no local offset). Only the raw string tells "Z" from
+    "+00:00"."""
+
+    instant_field: str
+
+    @ma.post_load(pass_original=True)
+    def _stated_offset(self, data, original, **kwargs):
+        raw = original[self.instant_field].strip().upper()
+        offset = data[self.instant_field].utcoffset()
+        data["utc_offset_min"] = None if raw.endswith("Z") else int(offset.total_seconds() // 60)
+        return data
+
+
 def validate_timezone(name: str) -> None:
     """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, that the pinned tzdata knows."""
     if name not in places():
@@ -134,5 +149,8 @@ class LogEntryOut(ma.Schema):
     id = ma.fields.UUID()
     local_date = Date()
     note = ma.fields.String(allow_none=True)
+    utc_offset_min = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the UTC offset the instant was sent with; null if sent in UTC (Z)"}
+    )
     created_at = AwareDateTime()
     deleted_at = AwareDateTime(allow_none=True)

@@ -39,12 +39,22 @@ def test_log_a_session(patient):
         ({"kind": "yoga"}, "kind"),
         ({"intensity": "extreme"}, "intensity"),
         ({"started_at": "2026-06-15T07:30:00"}, "started_at"),
-        ({"started_at": "2026-06-16T07:30:00Z"}, "started_at"),
         ({"calories": 200}, "calories"),
     ],
 )
 def test_validation_matrix(patient, overrides, field):
     assert_problem(patient.post(URL, _session(**overrides)), 422, "validation-error", field)
+
+
+def test_a_session_ahead_of_the_server_is_clock_skew_and_keeps_its_offset(patient):
+    body = assert_problem(
+        patient.post(URL, _session(started_at="2026-06-16T07:30:00Z")), 422, "clock-skew", "started_at"
+    )
+    assert body["server_time"] == "2026-06-15T18:00:00Z"
+    # 02:00 on 16 June in Tokyo is 13:00 on 15 June in New York, her profile's zone
+    entry = patient.post(URL, _session(started_at="2026-06-16T02:00:00+09:00")).json
+    assert (entry["local_date"], entry["utc_offset_min"]) == ("2026-06-16", 540)
+    assert patient.get(f"{URL}/{entry['id']}").json["utc_offset_min"] == 540
 
 
 def test_retry_and_conflict(patient):

@@ -23,11 +23,19 @@ def test_put_creates_then_replaces_the_day(patient):
     assert len(patient.get(URL).json["items"]) == 1
 
 
-def test_a_day_after_the_patients_today_is_rejected(patient):
-    # 15 June has begun in UTC but not in Los Angeles
+def test_a_day_after_today_everywhere_on_earth_is_rejected(patient):
+    # 15 June has begun in Kiritimati (UTC+14) though not in Los Angeles; 16 June has begun nowhere
+    assert patient.put(f"{URL}/2026-06-15", {"cigarettes": 0, "alcohol_drinks": 0}).status_code == 201
     assert_problem(
-        patient.put(f"{URL}/2026-06-15", {"cigarettes": 0, "alcohol_drinks": 0}), 422, "validation-error", "date"
+        patient.put(f"{URL}/2026-06-16", {"cigarettes": 0, "alcohol_drinks": 0}), 422, "validation-error", "date"
     )
+
+
+@pytest.mark.parametrize("profile", ["Pacific/Kiritimati", "Europe/Lisbon"])
+def test_a_patient_in_kiritimati_can_record_her_today(auth, clock, profile):
+    clock.set("2026-06-15T10:30:00Z")  # 00:30 on 16 June in Kiritimati, 11:30 on 15 June in Lisbon
+    patient = auth.as_patient(timezone=profile)
+    assert patient.put(f"{URL}/2026-06-16", {"cigarettes": 1, "alcohol_drinks": 0}).status_code == 201
 
 
 @pytest.mark.parametrize(

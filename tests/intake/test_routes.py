@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import uuid
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -41,7 +42,6 @@ def test_log_intake_returns_the_stored_entry(patient):
     ("overrides", "field"),
     [
         ({"taken_at": "2026-06-15T08:00:00"}, "taken_at"),  # naive: no offset
-        ({"taken_at": "2026-06-15T12:06:00Z"}, "taken_at"),  # more than 5 minutes ahead
         ({"taken_at": "yesterday"}, "taken_at"),
         ({"taken_at": None}, "taken_at"),
         ({"calcium_mg": -1}, "calcium_mg"),
@@ -69,6 +69,32 @@ def test_missing_required_fields_are_named(patient):
 
 def test_a_few_minutes_of_clock_drift_is_accepted(patient):
     assert patient.post(URL, _entry(taken_at="2026-06-15T12:04:59Z")).status_code == 201
+
+
+def test_an_instant_more_than_5_minutes_ahead_is_clock_skew_with_the_server_time(patient):
+    assert patient.post(URL, _entry(taken_at="2026-06-15T21:04:00+09:00")).status_code == 201  # 4 minutes fast
+    body = assert_problem(patient.post(URL, _entry(taken_at="2026-06-15T12:06:00Z")), 422, "clock-skew", "taken_at")
+    assert body["server_time"].endswith("Z")
+    assert datetime.fromisoformat(body["server_time"]) == datetime.fromisoformat(NOW)
+
+
+@pytest.mark.parametrize(
+    ("profile", "taken_at", "local_date", "offset"),
+    [
+        ("Europe/Lisbon", "2026-06-15T07:00:00+09:00", "2026-06-15", 540),  # in Tokyo: 23:00 the day before in Lisbon
+        ("Europe/Lisbon", "2026-06-15T00:30:00+14:00", "2026-06-15", 840),  # in Kiritimati
+        ("Europe/Lisbon", "2026-06-14T23:30:00-03:30", "2026-06-14", -210),  # in St John's: 15 June in Lisbon
+        ("Asia/Tokyo", "2026-06-14T20:00:00+00:00", "2026-06-14", 0),  # an explicit +00:00 is an offset stated
+        ("Asia/Tokyo", "2026-06-14T20:00:00Z", "2026-06-15", None),  # Z states none: the profile zone decides
+    ],
+)
+def test_local_date_is_the_phones_when_it_sends_an_offset(auth, clock, profile, taken_at, local_date, offset):
+    clock.set(NOW)
+    patient = auth.as_patient(timezone=profile)
+    entry = patient.post(URL, _entry(taken_at=taken_at)).json
+    assert (entry["local_date"], entry["utc_offset_min"]) == (local_date, offset)
+    assert patient.get(f"{URL}/{entry['id']}").json == entry
+    assert patient.get(URL).json["items"] == [entry]
 
 
 def test_retry_with_same_id_and_body_is_200_and_stores_once(patient, ctx):
