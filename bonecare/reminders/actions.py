@@ -47,15 +47,17 @@ def _snooze(session, occurrence: Occurrence, minutes: int, now: datetime) -> Non
     session.execute(
         insert_for(session)(Occurrence)
         .values(
-            {c: getattr(occurrence, c) for c in columns},
-            id=uuid.uuid4(),
-            key=f"{SNOOZE}{_root(occurrence)}",
-            due_at=now + timedelta(minutes=minutes),
-            status="pending",
-            attempts=0,
-            late=False,
-            created_at=now,
-            updated_at=now,
+            {
+                **{c: getattr(occurrence, c) for c in columns},
+                "id": uuid.uuid4(),
+                "key": f"{SNOOZE}{_root(occurrence)}",
+                "due_at": now + timedelta(minutes=minutes),
+                "status": "pending",
+                "attempts": 0,
+                "late": False,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
