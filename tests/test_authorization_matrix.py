@@ -107,6 +107,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("POST", f"{P}/devices"): row(PATIENT_ONLY, body=_create(f"{P}/devices")),
     ("DELETE", f"{P}/devices/{{device_id}}"): row(PATIENT_ONLY),
     ("GET", f"{P}/notifications"): row(SHARED),
+    ("POST", f"{P}/notifications/{{notification_id}}/actions"): row(PATIENT_ONLY, body={"action": "opened"}),
     ("GET", f"{P}/dxa/appointments"): row(SHARED),
     ("POST", f"{P}/dxa/appointments"): row(CLINICIAN_WRITES, body=_create(f"{P}/dxa/appointments")),
     ("GET", f"{P}/dxa/appointments/{{appointment_id}}"): row(SHARED),

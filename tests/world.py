@@ -148,6 +148,11 @@ def build(call: Call, make_clinician: MakeClinician, spec_paths: set[str] | None
         status, body = call("POST", world.url(path), writers[writer].access, body_for(path, world))
         assert status == 201, (path, status, body)
         world.ids[path] = body["id"]
+    notifications = f"{PATIENT}/notifications"
+    if f"{notifications}/{{notification_id}}/actions" in (spec_paths or ()):  # one the seeded reminder planned
+        status, body = call("GET", world.url(notifications), world.patient.access, None)
+        assert status == 200 and body["items"], (status, body)
+        world.ids[notifications] = body["items"][0]["id"]
     day = f"{PATIENT}/habits/{{day}}"
     status, body = call("PUT", world.url(day), world.patient.access, body_for(day, world))
     assert status in (200, 201), (status, body)

@@ -9,22 +9,27 @@ CALCIUM_MG_PER_ENTRY_MAX = 5000
 VITAMIN_D_IU_PER_ENTRY_MAX = 100_000
 
 
-class IntakeIn(StatedOffset, Strict):
-    instant_field = "taken_at"
-    id = ClientId()
-    taken_at = AwareDateTime(required=True)
+class Dose(Strict):
+    """Calcium and vitamin D from one source: an intake entry's amounts, and the dose a reminder's `done` logs."""
+
     calcium_mg = ma.fields.Float(load_default=0, validate=validate.Range(0, CALCIUM_MG_PER_ENTRY_MAX), allow_nan=False)
     vitamin_d_iu = ma.fields.Float(
         load_default=0, validate=validate.Range(0, VITAMIN_D_IU_PER_ENTRY_MAX), allow_nan=False
     )
     source = ma.fields.String(required=True, validate=validate.OneOf(["supplement", "diet"]))
     product = ma.fields.String(load_default=None, validate=validate.Length(max=200))
-    note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
 
     @ma.validates_schema
     def _something_taken(self, data, **kwargs):
         if not (data.get("calcium_mg", 0) > 0 or data.get("vitamin_d_iu", 0) > 0):
             raise ma.ValidationError("At least one of calcium_mg and vitamin_d_iu must be above 0.", "calcium_mg")
+
+
+class IntakeIn(StatedOffset, Dose):
+    instant_field = "taken_at"
+    id = ClientId()
+    taken_at = AwareDateTime(required=True)
+    note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
 
 
 class IntakeOut(LogEntryOut):

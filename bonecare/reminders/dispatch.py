@@ -15,7 +15,7 @@ from bonecare.adherence.done import exercised, targets_met
 from bonecare.dxa.models import DxaAppointment
 from bonecare.errors import unavailable
 from bonecare.reminders import queue
-from bonecare.reminders.models import Device, Occurrence, Reminder
+from bonecare.reminders.models import SNOOZE, Device, Occurrence, Reminder
 from bonecare.reminders.push.base import Backend
 from bonecare.reminders.record import deactivate, record
 from bonecare.reminders.schedule import due_on, in_quiet_hours
@@ -87,11 +87,14 @@ def _claims(batch: _Batch, now: datetime) -> dict:
     """Occurrence id -> the plain facts its verdict is decided from."""
     latest_of_rule = {}
     for occ in reversed(batch.claimed):  # newest first: an older miss of the same rule is superseded
-        if occ.reminder_id:
+        if occ.reminder_id and not occ.key.startswith(SNOOZE):
             latest_of_rule.setdefault(occ.reminder_id, occ.id)
     claims = {}
     for occ in batch.claimed:
         patient, rule = batch.patients[occ.patient_id], batch.rules.get(occ.reminder_id)
+        # a snooze is due when the patient asked, not when the rule says; it supersedes nothing and is never
+        # superseded
+        snooze = occ.key.startswith(SNOOZE)
         withdrawn = (occ.reminder_id and (rule is None or rule.deleted_at or not rule.enabled)) or (
             occ.appointment_id and occ.appointment_id not in batch.live_appointments
         )
@@ -101,9 +104,9 @@ def _claims(batch: _Batch, now: datetime) -> dict:
             withdrawn=bool(withdrawn),
             # an appointment's occurrence keeps its own instant; a rule's is what the rule and zone say now
             planned_due=occ.due_at
-            if rule is None
+            if rule is None or snooze
             else due_on(occ.local_date, rule.days_of_week, rule.time_of_day, patient.timezone),
-            superseded=occ.reminder_id is not None and latest_of_rule[occ.reminder_id] != occ.id,
+            superseded=occ.reminder_id is not None and not snooze and latest_of_rule[occ.reminder_id] != occ.id,
             done=(occ.patient_id, occ.local_date, occ.kind) in batch.done,
             quiet=in_quiet_hours(now, patient.timezone, patient.quiet_start, patient.quiet_end),
         )

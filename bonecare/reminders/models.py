@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bonecare.database import UTCDateTime, new_id
@@ -12,6 +12,10 @@ from bonecare.extensions import db
 # The states an occurrence ends in; "pending" and "claimed" are the only others.
 TERMINAL_STATUSES = ("sent", "skipped", "failed", "expired", "cancelled")
 OCCURRENCE_STATUSES = ("pending", "claimed", *TERMINAL_STATUSES)
+# What a patient can do with a notification: "opened" stamps opened_at; the others are its `action`.
+ACTIONS = ("opened", "done", "snooze", "dismiss")
+# The key prefix of the one extra occurrence a snooze plans: "snooze:{the snoozed occurrence's id}".
+SNOOZE = "snooze:"
 
 
 class Reminder(db.Model):
@@ -28,6 +32,8 @@ class Reminder(db.Model):
     body: Mapped[str | None] = mapped_column(String(300))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_if_done: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The intake dose `done` logs ({calcium_mg, vitamin_d_iu, source, product?}); supplement rules only.
+    log_on_done: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,5 +84,8 @@ class Occurrence(db.Model):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    action: Mapped[str | None] = mapped_column(String(16))  # done, snooze or dismiss: the last one taken
+    acted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bonecare.accounts.models import User
 from bonecare.dxa.models import DxaAppointment
 from bonecare.localtime import local_date_of, local_instant
-from bonecare.reminders.models import Occurrence, Reminder
+from bonecare.reminders.models import SNOOZE, Occurrence, Reminder
 from bonecare.reminders.schedule import DAILY_GRACE, DXA_GRACE, DXA_LEADS, DXA_TIME, due_on
 
 # How many local days ahead occurrences exist, so that a worker that was down finds them waiting.
@@ -168,11 +168,14 @@ def plan(session, now: datetime, *, reminder_id: uuid.UUID | None = None) -> dic
 
 
 def _existing(session, column, ids: list, since: date) -> dict:
-    """The occurrences of these sources from a local date on, grouped by source."""
+    """The planned occurrences of these sources from a local date on, grouped by source: a snooze is the patient's,
+    not the source's, so reconciling never moves or cancels one."""
     grouped = defaultdict(list)
     for i in range(0, len(ids), 500):
         rows = session.scalars(
-            select(Occurrence).where(column.in_(ids[i : i + 500]), Occurrence.local_date >= since)
+            select(Occurrence).where(
+                column.in_(ids[i : i + 500]), Occurrence.local_date >= since, Occurrence.key.not_like(f"{SNOOZE}%")
+            )
         ).all()
         for occ in rows:
             grouped[getattr(occ, column.key)].append(occ)

@@ -1,4 +1,4 @@
-"""/api/v1/patients/{pid}/reminders, /devices and /notifications"""
+"""/api/v1/patients/{pid}/reminders, /devices, /notifications and their actions"""
 
 from flask import current_app
 from flask.views import MethodView
@@ -6,8 +6,10 @@ from flask.views import MethodView
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.extensions import db
-from bonecare.reminders import service
+from bonecare.reminders import actions, service
 from bonecare.reminders.schemas import (
+    ActionIn,
+    ActionOut,
     DeviceIn,
     DeviceOut,
     NotificationOut,
@@ -85,3 +87,13 @@ class NotificationList(MethodView):
     def get(self, query, pid):
         """Reminders as planned and sent, newest first."""
         return service.list_notifications(db.session, current_user(), pid, query, now())
+
+
+@bp.route("/<pid>/notifications/<uuid:notification_id>/actions")
+class NotificationActions(MethodView):
+    @bp.arguments(ActionIn)
+    @bp.response(200, ActionOut)
+    def post(self, data, pid, notification_id):
+        """What the patient did with a notification: opened, done (logs the rule's dose, once), snooze (sent
+        again later, once) or dismiss (the patient)."""
+        return actions.act(db.session, current_user(), pid, notification_id, data, now())

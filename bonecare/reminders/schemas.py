@@ -3,7 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.reminders.models import OCCURRENCE_STATUSES
+from bonecare.intake.schemas import Dose, IntakeOut
+from bonecare.reminders.models import ACTIONS, OCCURRENCE_STATUSES
 from bonecare.reminders.schedule import DAYS
 from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
 
@@ -28,6 +29,9 @@ _SKIP_DOC = {
 }
 
 
+_DOSE_DOC = {"description": "supplement reminders: the intake that the notification's `done` action logs, once"}
+
+
 def _day():
     return ma.fields.String(validate=validate.OneOf(DAYS))
 
@@ -42,6 +46,7 @@ class ReminderPatch(Strict):
     body = ma.fields.String(allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean()
     skip_if_done = ma.fields.Boolean(metadata=_SKIP_DOC)
+    log_on_done = ma.fields.Nested(Dose, allow_none=True, metadata=_DOSE_DOC)
 
 
 class ReminderIn(ReminderPatch):
@@ -55,6 +60,7 @@ class ReminderIn(ReminderPatch):
     body = ma.fields.String(load_default=None, allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean(load_default=True)
     skip_if_done = ma.fields.Boolean(load_default=True, metadata=_SKIP_DOC)
+    log_on_done = ma.fields.Nested(Dose, load_default=None, allow_none=True, metadata=_DOSE_DOC)
 
 
 class ReminderOut(ma.Schema):
@@ -66,6 +72,7 @@ class ReminderOut(ma.Schema):
     body = ma.fields.String(allow_none=True)
     enabled = ma.fields.Boolean()
     skip_if_done = ma.fields.Boolean()
+    log_on_done = ma.fields.Nested(Dose, allow_none=True)
     next_fire_at = AwareDateTime(allow_none=True)
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
@@ -125,3 +132,20 @@ class NotificationOut(ma.Schema):
     sent_at = AwareDateTime(allow_none=True)
     attempts = ma.fields.Integer()
     late = ma.fields.Boolean()
+    opened_at = AwareDateTime(allow_none=True)
+    action = ma.fields.String(allow_none=True, metadata={"description": "done, snooze or dismiss: the last taken"})
+    acted_at = AwareDateTime(allow_none=True)
+
+
+class ActionIn(Strict):
+    action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    snooze_minutes = ma.fields.Integer(
+        load_default=15, validate=validate.Range(1, 240), metadata={"description": "snooze: how much later"}
+    )
+
+
+class ActionOut(ma.Schema):
+    notification = ma.fields.Nested(NotificationOut, required=True)
+    intake = ma.fields.Nested(
+        IntakeOut, allow_none=True, metadata={"description": "done: the intake logged (the same one on a retry)"}
+    )

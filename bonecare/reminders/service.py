@@ -15,7 +15,7 @@ from bonecare.reminders.planner import plan
 from bonecare.reminders.schedule import DAYS, next_fire
 from bonecare.web.paging import paginate
 
-_FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "skip_if_done")
+_FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "skip_if_done", "log_on_done")
 # Enough for every reminder and phone a patient could want; a bound on what one account can make the worker do.
 MAX_REMINDERS = 20
 MAX_DEVICES = 10
@@ -34,6 +34,12 @@ def _stored(data: dict) -> dict:
     if "days_of_week" in out:
         out["days_of_week"] = ",".join(d for d in DAYS if d in out["days_of_week"])
     return out
+
+
+def _check_dose(reminder: Reminder) -> None:
+    """Only a supplement reminder's `done` logs an intake dose."""
+    if reminder.log_on_done and reminder.kind != "supplement":
+        raise Invalid("Only a supplement reminder can log a dose when done.", "log_on_done")
 
 
 def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
@@ -73,6 +79,7 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     reminder = Reminder(
         id=data.get("id") or uuid.uuid4(), patient_id=patient.id, created_at=now, updated_at=now, **values
     )
+    _check_dose(reminder)
     stored, created = insert_once(
         session,
         reminder,
@@ -96,6 +103,7 @@ def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict,
     reminder = owned(session, Reminder, patient, reminder_id, what="reminder")
     for field, value in _stored(changes).items():
         setattr(reminder, field, value)
+    _check_dose(reminder)
     reminder.updated_at = now
     plan(session, now, reminder_id=reminder.id)
     session.commit()

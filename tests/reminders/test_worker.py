@@ -194,9 +194,11 @@ def test_payloads_carry_generic_words_by_default(auth, clock, recorder, tick):
     assert len(recorder.sent) == 2
     for message in recorder.sent:
         payload = message.payload()
-        assert set(payload) == {"title", "body", "tag", "url", "occurrence_id"}
+        assert set(payload) == {"title", "body", "tag", "url", "occurrence_id", "kind", "actions"}
         assert payload["tag"] == message.topic  # an opaque hash, not the key
-        words = f"{payload['title']} {payload['body']} {payload['url']}".lower()
+        assert [a["action"] for a in payload["actions"]] == ["done", "snooze"]
+        titles = " ".join(a["title"] for a in payload["actions"])
+        words = f"{payload['title']} {payload['body']} {payload['url']} {titles}".lower()
         for detail in ("exemestane", "calcium", "vitamin", "mg", "iu", "dose", "t-score", "dxa", "supplement"):
             assert detail not in words, detail
 

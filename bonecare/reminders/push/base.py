@@ -20,15 +20,20 @@ class Message:
     title: str
     body: str
     ttl_seconds: int
+    kind: str = "custom"
+    actions: tuple[tuple[str, str], ...] = ()  # (action id, generic title): the buttons the notification offers
 
     def payload(self) -> dict:
-        """The notification the app receives: no health detail, just words and where to go."""
+        """The notification the app receives: no health detail, just words, where to go, and the actions (as the
+        Notifications API's NotificationAction: {action, title}) the app posts back to /notifications/{id}/actions."""
         return {
             "title": self.title,
             "body": self.body,
             "tag": self.topic,
             "url": "/today",
             "occurrence_id": self.occurrence_id,
+            "kind": self.kind,
+            "actions": [{"action": action, "title": title} for action, title in self.actions],
         }
 
     @property

@@ -1,6 +1,7 @@
 """FCM HTTP v1: one message per registration token, authorised by a service account's OAuth2 token that
 google-auth obtains and caches, through the guarded session like every other request of the worker."""
 
+import json
 import socket
 import threading
 import time
@@ -69,7 +70,8 @@ class FcmBackend(HttpBackend):
 
     def _body(self, device, message: Message) -> dict:
         ttl = f"{message.ttl_seconds}s"
-        data = {k: str(v) for k, v in message.payload().items()}
+        # FCM data values are strings: the actions list travels as JSON
+        data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in message.payload().items()}
         return {
             "message": {
                 "token": device.token,
