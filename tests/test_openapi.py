@@ -81,3 +81,19 @@ def test_outputs_are_typed(spec):
 
 def test_servers_name_where_clients_call(spec):
     assert spec["servers"] == [{"url": "/"}]
+
+
+def test_operations_document_their_problems(spec):
+    paths = spec["paths"]
+    log_intake = paths["/api/v1/patients/{pid}/intake"]["post"]["responses"]
+    assert {"401", "403", "404", "413", "422"} <= set(log_intake)
+    assert "401" not in paths["/api/v1/auth/login"]["post"]["responses"]
+    unauthorized = spec["components"]["responses"]["UNAUTHORIZED"]
+    assert unauthorized["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_path_variables_are_typed(spec):
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/patients/{pid}/habits/{day}"]["parameters"]}
+    assert parameters["pid"]["pattern"].startswith("^(me|")
+    assert parameters["day"]["format"] == "date"
+    assert spec["paths"]["/api/v1/invitations"]["post"]["requestBody"]["required"] is False

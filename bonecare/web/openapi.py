@@ -10,7 +10,7 @@ class Converter(OpenAPIConverter):
     """apispec's converter with three conventions of ours: nullable references as `allOf` + `nullable` (apispec's
     `anyOf` with an empty object gives generated clients an empty class), no null inside an enum (`nullable` says
     it), and every field of an output schema (one that is not `Strict`, so never loaded) required, as a dump
-    always writes every field, null or not."""
+    writes every field, null or not, unless the schema marks which fields are always there (the problem's)."""
 
     def field2nullable(self, field: ma.fields.Field, ret) -> dict:
         """A nullable field: `nullable: true`, around an `allOf` when it is a reference."""
@@ -29,9 +29,9 @@ class Converter(OpenAPIConverter):
         return _without_null(super().enum2properties(field, **kwargs))
 
     def schema2jsonschema(self, schema) -> dict:
-        """A schema's JSON Schema; an output schema lists every field it dumps as required."""
+        """A schema's JSON Schema; an output schema that marks no field required lists every field it dumps."""
         jsonschema = super().schema2jsonschema(schema)
-        if not isinstance(schema, Strict):
+        if not isinstance(schema, Strict) and "required" not in jsonschema:
             dumped = [field.data_key or name for name, field in schema.fields.items() if not field.load_only]
             if dumped:
                 jsonschema["required"] = dumped
