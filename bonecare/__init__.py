@@ -14,7 +14,7 @@ from bonecare import errors
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 from bonecare.ops import health
-from bonecare.web import docs, transport
+from bonecare.web import docs, openapi, transport
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     jwt.init_app(app)
     limiter.init_app(app)
-    api.init_app(app, spec_kwargs=_spec_kwargs())
+    api.init_app(app, spec_kwargs=_spec_kwargs(app.config))
     errors.register(app)
 
     from bonecare.accounts import auth
@@ -127,8 +127,11 @@ def _fail_fast(config) -> None:
         options.setdefault("socket_timeout", 1)
 
 
-def _spec_kwargs() -> dict:
+def _spec_kwargs(config) -> dict:
+    """The spec's own parts: our schema converter, the server clients call, the bearer schemes."""
     return {
+        "marshmallow_plugin": openapi.plugin(),
+        "servers": [{"url": config.get("BONECARE_PUBLIC_URL") or "/"}],
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

@@ -84,7 +84,7 @@ class Login(MethodView):
 @bp.route("/auth/refresh")
 class Refresh(MethodView):
     @refresh_token_required
-    @bp.arguments(Empty)
+    @bp.arguments(Empty, required=False)
     @bp.response(200, TokensOut)
     def post(self, _data):
         """Trade the refresh token (as the bearer token) for a new pair; the old one stops working."""
@@ -101,7 +101,7 @@ class Logout(MethodView):
 
 @bp.route("/invitations")
 class Invitations(MethodView):
-    @bp.arguments(Empty)
+    @bp.arguments(Empty, required=False)
     @bp.response(201, InvitationOut)
     def post(self, _data):
         """A single-use code, valid 14 days, for a patient to add the calling clinician."""

@@ -69,13 +69,19 @@ class VitaminDAdherence(IntakeAdherence):
     mean_iu_per_day = ma.fields.Float(allow_none=True)
 
 
+# Whether each kind met its weekly target: a schema of its own, so that a generated client has a class for it.
+KindsMet = ma.Schema.from_dict({kind: ma.fields.Boolean() for kind in KINDS}, name="KindsMet")
+
+
 class ExerciseWeek(ma.Schema):
     week_start = Date(metadata={"description": "the Monday of the ISO week (local)"})
     complete = ma.fields.Boolean(metadata={"description": "all seven days are countable; only these are judged"})
     minutes = _by_kind("minutes by kind, over the countable days")
     sessions = _by_kind("sessions by kind, over the countable days")
     met = ma.fields.Boolean(allow_none=True, metadata={"description": "every kind met its weekly target"})
-    kinds_met = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean(), allow_none=True)
+    kinds_met = ma.fields.Nested(
+        KindsMet, allow_none=True, metadata={"description": "null while the week is incomplete"}
+    )
 
 
 class ExerciseAdherence(ma.Schema):

@@ -58,7 +58,7 @@ class PanelAdherence(ma.Schema):
 
 class PanelFlag(ma.Schema):
     code = ma.fields.String()
-    severity = ma.fields.String()
+    severity = ma.fields.String(validate=validate.OneOf(SEVERITY_RANK))
 
 
 class PanelAppointment(ma.Schema):
@@ -71,6 +71,6 @@ class PanelRow(ma.Schema):
     patient = ma.fields.Nested(PanelPatient)
     adherence = ma.fields.Nested(PanelAdherence)
     flags = ma.fields.List(ma.fields.Nested(PanelFlag), metadata={"description": "open flags, most severe first"})
-    max_severity = ma.fields.String(allow_none=True, metadata={"enum": [*SEVERITY_RANK, None]})
+    max_severity = ma.fields.String(allow_none=True, validate=validate.OneOf(SEVERITY_RANK))
     next_dxa_appointment = ma.fields.Nested(PanelAppointment, allow_none=True)
     next_dxa_due = Date(allow_none=True)

@@ -17,7 +17,7 @@ def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, descriptio
     bp = Blueprint(book.resource, __name__, url_prefix="/api/v1/patients", description=description)
     page_schema = page_of(out_schema, f"{out_schema.__name__.removesuffix('Out')}Page")
 
-    @bp.route(f"/<pid>/{book.resource}")
+    @bp.route(f"/<pid>/{book.resource}", endpoint=f"{noun.title()}Log")
     class Collection(MethodView):
         @bp.arguments(LogQuery, location="query")
         @bp.response(200, page_schema)
@@ -34,7 +34,7 @@ def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, descriptio
         get.__doc__ = f"List {noun} entries, newest first."
         post.__doc__ = f"Log {noun}; a retry with the same id and body is a 200, another body a 409."
 
-    @bp.route(f"/<pid>/{book.resource}/<uuid:entry_id>")
+    @bp.route(f"/<pid>/{book.resource}/<uuid:entry_id>", endpoint=f"{noun.title()}Entry")
     class Item(MethodView):
         @bp.response(200, out_schema)
         def get(self, pid, entry_id: uuid.UUID):

@@ -12,6 +12,13 @@ class QuietHours(Strict):
     end = TimeOfDay(required=True)
 
 
+class _StoredQuietHours(ma.fields.Nested):
+    """The quiet hours a user has (two columns), or null."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return {"start": obj.quiet_start, "end": obj.quiet_end} if obj.quiet_start else None
+
+
 class ProfilePatch(Strict):
     display_name = ma.fields.String(validate=validate.Length(min=1, max=100))
     timezone = ma.fields.String(validate=validate_timezone)
@@ -24,9 +31,6 @@ class ProfileOut(ma.Schema):
     email = ma.fields.String()
     display_name = ma.fields.String()
     timezone = ma.fields.String()
-    smoking_status = ma.fields.String(allow_none=True)
-    quiet_hours = ma.fields.Method("_quiet_hours", metadata={"description": '{start, end} local "HH:MM", or null'})
+    smoking_status = ma.fields.String(allow_none=True, validate=validate.OneOf(SMOKING_STATUSES))
+    quiet_hours = _StoredQuietHours(QuietHours, allow_none=True)
     created_at = AwareDateTime()
-
-    def _quiet_hours(self, user):
-        return {"start": user.quiet_start, "end": user.quiet_end} if user.quiet_start else None

@@ -114,12 +114,12 @@ class DeviceOut(ma.Schema):
     created_at = AwareDateTime()
 
 
+# "claimed" is an internal state: the API shows (and filters) it as "pending"
+NOTIFICATION_STATUSES = tuple(s for s in OCCURRENCE_STATUSES if s != "claimed")
+
+
 class NotificationQuery(PageQuery):
-    status = ma.fields.String(
-        # "claimed" is an internal state: the API shows (and filters) it as "pending"
-        load_default=None,
-        validate=validate.OneOf(tuple(s for s in OCCURRENCE_STATUSES if s != "claimed")),
-    )
+    status = ma.fields.String(load_default=None, validate=validate.OneOf(NOTIFICATION_STATUSES))
 
 
 class NotificationOut(ma.Schema):
@@ -128,7 +128,10 @@ class NotificationOut(ma.Schema):
     title = ma.fields.String()
     body = ma.fields.String()
     scheduled_for = AwareDateTime(attribute="due_at")
-    status = ma.fields.Function(lambda o: "pending" if o.status == "claimed" else o.status)
+    status = ma.fields.Function(
+        lambda o: "pending" if o.status == "claimed" else o.status,
+        metadata={"type": "string", "enum": list(NOTIFICATION_STATUSES)},
+    )
     sent_at = AwareDateTime(allow_none=True)
     attempts = ma.fields.Integer()
     late = ma.fields.Boolean()

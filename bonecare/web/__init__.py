@@ -1,11 +1,64 @@
 """HTTP plumbing shared by every package: the blueprint class, and how requests are read."""
 
+import re
+from http import HTTPStatus
+
 import flask_smorest
+from flask.views import MethodView
 
 from bonecare.web.parser import StrictParser
 
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# Path variables as the services read them, so that a client (or a fuzzer) knows which values can be found.
+PATH_VARIABLES = {
+    "pid": {"type": "string", "pattern": f"^(me|{_UUID})$", "description": '"me" or a patient\'s id'},
+    "day": {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^(19|20|21)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+        "description": "a local date, YYYY-MM-DD",
+    },
+}
+
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, reading bodies and query strings with the strict parser."""
+    """flask-smorest's Blueprint, reading bodies and query strings with the strict parser, and naming every
+    operation of a view class `<method><View>` (`getToday`, `postIntakeLog`), the names generated clients use, and
+    typing the path variables of PATH_VARIABLES."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """Register a view class (or function) as flask-smorest does, with its operations named."""
+        named = [
+            {"in": "path", "name": name, "required": True, "schema": PATH_VARIABLES[name]}
+            for name in re.findall(r"<(?:\w+:)?(\w+)>", rule)
+            if name in PATH_VARIABLES
+        ]
+        register = super().route(rule, parameters=[*(parameters or []), *named], tags=tags, **options)
+
+        def decorator(view):
+            if isinstance(view, type) and issubclass(view, MethodView):
+                noun = (options.get("endpoint") or view.__name__).removesuffix("View")
+                for method in view.methods:
+                    function = getattr(view, method.lower())
+                    doc = {"operationId": f"{method.lower()}{noun}", "responses": self._errors(rule, method, function)}
+                    setattr(view, method.lower(), self.doc(**doc)(function))
+            return register(view)
+
+        return decorator
+
+    def _errors(self, rule: str, method: str, function) -> dict:
+        """The problems an operation can answer besides 422 (its arguments') and the catch-all: 401 without a
+        token, 403 and 404 from the access policy on a patient's record, 404 for any other record, 413 for a body
+        over the limit. Each refers to flask-smorest's response of that status: problem+json (extensions.py)."""
+        errors = {}
+        if f"{self.url_prefix or ''}{rule}".startswith("/api/v1/") and not getattr(function, "bonecare_public", False):
+            errors["401"] = "UNAUTHORIZED"
+        if "<pid>" in rule:
+            errors["403"] = "FORBIDDEN"
+        if "<" in rule:
+            errors["404"] = "NOT_FOUND"
+        if method in ("POST", "PUT", "PATCH"):
+            errors["413"] = HTTPStatus.REQUEST_ENTITY_TOO_LARGE.name
+        return errors

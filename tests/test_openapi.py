@@ -1,0 +1,99 @@
+"""The OpenAPI document reads plainly to client generators: named operations, typed nullables, required fields."""
+
+import json
+from collections import Counter
+
+import pytest
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+# A weekly target's sessions and minutes may each be left out (a missing one counts as 0), in and out.
+OPTIONAL_BY_CONTRACT = {"WeeklyTarget"}
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _operations(spec):
+    return [
+        (path, method, op) for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS
+    ]
+
+
+def _nodes(value):
+    """Every object in the document, depth first."""
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _nodes(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _nodes(child)
+
+
+def test_every_operation_has_a_unique_operation_id(spec):
+    ids = [op.get("operationId") for _, _, op in _operations(spec)]
+    assert None not in ids
+    assert [name for name, count in Counter(ids).items() if count > 1] == []
+    assert {"getToday", "postIntakeLog", "getIntakeLog", "patchProfile"} <= set(ids)
+
+
+def test_nullable_references_are_not_unions_with_an_empty_object(spec):
+    for node in _nodes(spec):
+        for union in ("anyOf", "oneOf"):
+            assert {"type": "object", "nullable": True} not in node.get(union, []), json.dumps(node)
+    next_reminder = spec["components"]["schemas"]["TodayOut"]["properties"]["next_reminder"]
+    assert next_reminder == {"allOf": [{"$ref": "#/components/schemas/NextReminder"}], "nullable": True}
+
+
+def test_no_enum_holds_null(spec):
+    assert [node for node in _nodes(spec) if None in node.get("enum", [])] == []
+
+
+def test_every_response_schema_lists_its_required_fields(spec):
+    schemas = spec["components"]["schemas"]
+    referenced = set()
+    for _, _, op in _operations(spec):
+        for response in op.get("responses", {}).values():
+            for content in response.get("content", {}).values():
+                referenced |= {node["$ref"].rsplit("/", 1)[1] for node in _nodes(content) if "$ref" in node}
+    pending, seen = list(referenced), set()
+    while pending:  # the response schemas and every schema nested in them
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            pending += [node["$ref"].rsplit("/", 1)[1] for node in _nodes(schemas[name]) if "$ref" in node]
+    assert {"TodayOut", "NextReminder", "NotificationOut"} <= seen
+    unlisted = {name for name in seen if schemas[name].get("properties") and not schemas[name].get("required")}
+    assert unlisted == OPTIONAL_BY_CONTRACT
+
+
+def test_outputs_are_typed(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["NotificationOut"]["properties"]["status"]["enum"][0] == "pending"
+    assert "claimed" not in schemas["NotificationOut"]["properties"]["status"]["enum"]
+    assert schemas["ProfileOut"]["properties"]["quiet_hours"]["nullable"] is True
+    assert schemas["PanelRow"]["properties"]["max_severity"]["enum"] == ["info", "warning", "urgent"]
+
+
+def test_servers_name_where_clients_call(spec):
+    assert spec["servers"] == [{"url": "/"}]
+
+
+def test_operations_document_their_problems(spec):
+    paths = spec["paths"]
+    log_intake = paths["/api/v1/patients/{pid}/intake"]["post"]["responses"]
+    assert {"401", "403", "404", "413", "422"} <= set(log_intake)
+    assert "401" not in paths["/api/v1/auth/login"]["post"]["responses"]
+    unauthorized = spec["components"]["responses"]["UNAUTHORIZED"]
+    assert unauthorized["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_path_variables_are_typed(spec):
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/patients/{pid}/habits/{day}"]["parameters"]}
+    assert parameters["pid"]["pattern"].startswith("^(me|")
+    assert parameters["day"]["format"] == "date"
+    assert spec["paths"]["/api/v1/invitations"]["post"]["requestBody"]["required"] is False
