@@ -49,9 +49,7 @@ class FcmBackend(HttpBackend):
 
     def __init__(self, config: dict, resolve: Resolve = socket.getaddrinfo):
         super().__init__(config, resolve)
-        path = config.get("BONECARE_FCM_CREDENTIALS")
-        if not path:
-            raise RuntimeError("BONECARE_PUSH_BACKEND=fcm needs BONECARE_FCM_CREDENTIALS (a service-account file)")
+        path = self.setting("BONECARE_FCM_CREDENTIALS", "a service-account file")
         self.credentials = service_account.Credentials.from_service_account_file(path, scopes=[FCM_SCOPE])
         self.endpoint = (config.get("BONECARE_FCM_ENDPOINT") or "https://fcm.googleapis.com").rstrip("/")
         self._lock = threading.Lock()  # the send threads share one token: one refresh at a time

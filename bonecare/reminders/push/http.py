@@ -56,6 +56,13 @@ class HttpBackend(Backend):
         self._local = threading.local()
         self._pool: ThreadPoolExecutor | None = None
 
+    def setting(self, key: str, what: str) -> str:
+        """A setting this back-end cannot work without; its absence stops the worker at start, saying which."""
+        value = self.config.get(key)
+        if not value:
+            raise RuntimeError(f"BONECARE_PUSH_BACKEND={self.name} needs {key} ({what})")
+        return value
+
     def map(self, func, items: list) -> list:
         """Overlap the sends on a lasting pool of threads, each with its own keep-alive connection."""
         if len(items) < 2:

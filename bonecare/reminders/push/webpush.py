@@ -19,10 +19,7 @@ class WebPushBackend(HttpBackend):
         super().__init__(config, resolve)
         from py_vapid import Vapid
 
-        key = config.get("BONECARE_VAPID_PRIVATE_KEY")
-        if not key:
-            raise RuntimeError("BONECARE_PUSH_BACKEND=webpush needs BONECARE_VAPID_PRIVATE_KEY")
-        self.vapid = Vapid.from_string(key)
+        self.vapid = Vapid.from_string(self.setting("BONECARE_VAPID_PRIVATE_KEY", "a VAPID private key"))
         self.subject = config.get("BONECARE_VAPID_SUBJECT") or "mailto:admin@bonecare.invalid"
 
     def _send(self, device, message: Message) -> Outcome:
