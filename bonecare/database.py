@@ -1,12 +1,13 @@
 """The database layer every record shares: the declarative base with stable constraint names, column types
-(UTC instants, new ids), the columns of a client-made record, the idempotent insert, and "owned or 404"."""
+(UTC instants, new ids), the columns of a client-made record, a row lock, the idempotent insert, and "owned or
+404"."""
 
 import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -92,6 +93,15 @@ def fingerprint(data: dict) -> str:
 
     plain = {k: canonical(v) for k, v in data.items() if k != "id"}
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def lock_row(session, key_column, value) -> None:
+    """Lock one row until the transaction ends, so that writes which check before they write take turns. SQLite
+    has no row locks: a no-op UPDATE takes its one write lock instead (and sees what the last writer committed)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(key_column.table).where(key_column == value).values({key_column: key_column}))
+    else:
+        session.execute(select(key_column).where(key_column == value).with_for_update())
 
 
 def insert_for(session):

@@ -29,14 +29,11 @@ def test_database_is_at_head(app, ctx):
     assert set(current) == set(_script(app).get_heads())
 
 
-def test_the_clinical_records_revision_keeps_existing_labs_and_plans(tmp_path):
-    """Records stored before revision 0002 survive it: labs gain their unit, plans and results their new fields."""
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
-
+def _old_app(tmp_path):
+    """An app on a SQLite file of its own, to be migrated step by step."""
     from bonecare import create_app
 
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
@@ -44,16 +41,31 @@ def test_the_clinical_records_revision_keeps_existing_labs_and_plans(tmp_path):
             "JWT_SECRET_KEY": "k" * 40,
         }
     )
+
+
+def _old_patient(conn, timezone: str = "UTC") -> None:
+    """Patient ...0a, as an old revision stored her."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, role, display_name, timezone, created_at) VALUES "
+            "('0000000000000000000000000000000a', 'p@example.org', 'h', 'patient', 'P', :tz, '2026-01-01 00:00:00')"
+        ),
+        {"tz": timezone},
+    )
+
+
+def test_the_clinical_records_revision_keeps_existing_labs_and_plans(tmp_path):
+    """Records stored before revision 0002 survive it: labs gain their unit, plans and results their new fields."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    app = _old_app(tmp_path)
     with app.app_context():
         upgrade(revision="0001")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (id, email, password_hash, role, display_name, timezone, created_at) "
-                    "VALUES ('0000000000000000000000000000000a', 'p@example.org', 'h', 'patient', 'P', "
-                    "'UTC', '2026-01-01 00:00:00.000000')"
-                )
-            )
+            _old_patient(conn)
             conn.execute(
                 text(
                     "INSERT INTO vitamin_d_labs (id, patient_id, measured_on, vitamin_d_25oh_ng_ml, "
@@ -88,27 +100,12 @@ def test_the_stated_offset_revision_keeps_existing_entries_with_no_offset(tmp_pa
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
-    from bonecare import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
-            "SECRET_KEY": "k" * 40,
-            "JWT_SECRET_KEY": "k" * 40,
-        }
-    )
+    app = _old_app(tmp_path)
     entry = "'0000000000000000000000000000000a', '2026-01-02', '2026-01-02 00:00:00.000000', 'f'"
     with app.app_context():
         upgrade(revision="0003")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (id, email, password_hash, role, display_name, timezone, created_at) "
-                    "VALUES ('0000000000000000000000000000000a', 'p@example.org', 'h', 'patient', 'P', "
-                    "'Europe/Lisbon', '2026-01-01 00:00:00.000000')"
-                )
-            )
+            _old_patient(conn, "Europe/Lisbon")
             conn.execute(
                 text(
                     "INSERT INTO intake (id, patient_id, local_date, created_at, fingerprint, taken_at, calcium_mg, "
@@ -134,4 +131,39 @@ def test_the_stated_offset_revision_keeps_existing_entries_with_no_offset(tmp_pa
             assert conn.execute(text("SELECT duration_min FROM exercise")).scalar_one() == 30
             columns = {c["name"] for c in sa_inspect(conn).get_columns("intake")}
         assert "utc_offset_min" not in columns
+        db.engine.dispose()
+
+
+def test_the_device_installs_revision_folds_twin_targets_into_the_newest(tmp_path):
+    """Devices stored before revision 0006 survive it, one per target: the twins that concurrent registrations made
+    are folded into the newest active one, and a later registration of the same token finds it."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from bonecare.reminders.models import target_hash
+
+    app = _old_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            _old_patient(conn)
+            for n, (token, active, day) in enumerate([("twin", 1, 1), ("twin", 1, 3), ("twin", 0, 4), ("solo", 1, 2)]):
+                conn.execute(
+                    text(
+                        "INSERT INTO devices (id, patient_id, platform, token, active, created_at) VALUES "
+                        f"('0000000000000000000000000000010{n}', '0000000000000000000000000000000a', 'fcm', "
+                        f"'{token}', {active}, '2026-01-0{day} 00:00:00.000000')"
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, token, target_hash FROM devices ORDER BY token")).all()
+        assert [(r.id, r.token) for r in rows] == [
+            ("00000000000000000000000000000103", "solo"),
+            ("00000000000000000000000000000101", "twin"),  # the newest of the active twins
+        ]
+        assert rows[1].target_hash == target_hash("fcm", "twin")  # as the app computes it
+        downgrade(revision="0005")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM devices")).scalar_one() == 2
         db.engine.dispose()

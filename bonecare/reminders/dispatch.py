@@ -68,7 +68,8 @@ def _load(session, ids: list, backend: Backend) -> _Batch:
                 Device.patient_id.in_(set(patients)), Device.active.is_(True), Device.platform.in_(backend.platforms)
             )
         ):
-            devices.setdefault(device.patient_id, []).append(device)
+            if device.receiving:  # a device whose session signed out gets nothing
+                devices.setdefault(device.patient_id, []).append(device)
     batch = _Batch(
         claimed,
         patients,

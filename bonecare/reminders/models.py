@@ -1,11 +1,13 @@
 """Reminder rules, push devices, and the durable occurrences the worker delivers."""
 
+import hashlib
 import uuid
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bonecare.accounts.models import AuthSession
 from bonecare.database import UTCDateTime, new_id
 from bonecare.extensions import db
 
@@ -39,21 +41,45 @@ class Reminder(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def target_hash(platform: str, target: str) -> str:
+    """The unique key of a push target: one target is one device, however long its token."""
+    return hashlib.sha256(f"{platform}\n{target}".encode()).hexdigest()
+
+
+def _target_hash_of(context) -> str:
+    row = context.get_current_parameters()
+    return target_hash(row["platform"], row.get("endpoint") or row.get("token"))
+
+
 class Device(db.Model):
-    """A push target: a Web Push subscription or an FCM registration token."""
+    """A push target (a Web Push subscription, an FCM or an APNs token) of one app install, bound to the login
+    session that registered it: that session's sign-out stops its reminders. One target is one device."""
 
     __tablename__ = "devices"
 
+    # The id the app makes once per install (PUT …/devices/{installation_id}), or the server's for a POST.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("auth_sessions.id", ondelete="SET NULL"))
     platform: Mapped[str] = mapped_column(String(16))
     endpoint: Mapped[str | None] = mapped_column(Text)
     p256dh: Mapped[str | None] = mapped_column(String(200))
     auth: Mapped[str | None] = mapped_column(String(100))
     token: Mapped[str | None] = mapped_column(Text)
+    # sha256 of the platform and its endpoint or token: the unique key (a 4 KiB token is too long for an index).
+    target_hash: Mapped[str] = mapped_column(String(64), unique=True, default=_target_hash_of)
+    app_version: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(35))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    login: Mapped[AuthSession | None] = relationship(lazy="joined")
+
+    @property
+    def receiving(self) -> bool:
+        """Whether reminders go to it: active, and its session not signed out."""
+        return self.active and (self.login is None or self.login.revoked_at is None)
 
 
 class Occurrence(db.Model):

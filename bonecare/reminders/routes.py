@@ -3,7 +3,7 @@
 from flask import current_app
 from flask.views import MethodView
 
-from bonecare.accounts.auth import current_user
+from bonecare.accounts.auth import current_sid, current_user
 from bonecare.clock import now
 from bonecare.extensions import db
 from bonecare.reminders import actions, service
@@ -60,24 +60,47 @@ class ReminderItem(MethodView):
         service.delete_reminder(db.session, current_user(), pid, reminder_id, now())
 
 
+def _register(data, pid, installation_id=None):
+    allowed = current_app.config.get("BONECARE_PUSH_ALLOWED_HOSTS") or []
+    device, created = service.register_device(
+        db.session, current_user(), current_sid(), pid, data, allowed, now(), installation_id
+    )
+    return device, 201 if created else 200
+
+
 @bp.route("/<pid>/devices")
 class DeviceList(MethodView):
+    @bp.arguments(PageQuery, location="query")
+    @bp.response(200, page_of(DeviceOut, "DevicePage"))
+    def get(self, query, pid):
+        """The patient's push devices, oldest first; their tokens and endpoints masked."""
+        return service.list_devices(db.session, current_user(), pid, query, now())
+
     @bp.arguments(DeviceIn)
     @bp.response(201, DeviceOut)
     @bp.alt_response(200, schema=DeviceOut, description="the same target again (refreshed)")
+    @bp.alt_response(409, response="CONFLICT")
     def post(self, data, pid):
-        """Register a push target: a Web Push subscription on a known push service, or an FCM token."""
-        allowed = current_app.config.get("BONECARE_PUSH_ALLOWED_HOSTS") or []
-        device, created = service.register_device(db.session, current_user(), pid, data, allowed, now())
-        return device, 201 if created else 200
+        """Register a push target, bound to this session (prefer PUT with the app's installation id)."""
+        return _register(data, pid)
 
 
-@bp.route("/<pid>/devices/<uuid:device_id>")
+@bp.route("/<pid>/devices/<uuid:installation_id>")
 class DeviceItem(MethodView):
+    @bp.arguments(DeviceIn)
+    @bp.response(201, DeviceOut)
+    @bp.alt_response(200, schema=DeviceOut, description="the install's device updated (a token refresh)")
+    @bp.alt_response(409, response="CONFLICT")
+    def put(self, data, pid, installation_id):
+        """Register this app install's push target, or change it: a token refresh is one call. The device is
+        bound to this session; signing out stops its reminders. A 409 when another account still signed in
+        holds the target or the install."""
+        return _register(data, pid, installation_id)
+
     @bp.response(204)
-    def delete(self, pid, device_id):
-        """Stop sending to a device."""
-        service.delete_device(db.session, current_user(), pid, device_id, now())
+    def delete(self, pid, installation_id):
+        """Stop sending to a device (its installation id, or the id a POST answered)."""
+        service.delete_device(db.session, current_user(), pid, installation_id, now())
 
 
 @bp.route("/<pid>/notifications")

@@ -1,5 +1,7 @@
 """Reminder, device and notification request and response schemas."""
 
+from urllib.parse import urlsplit
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -10,6 +12,8 @@ from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, Tim
 
 KINDS = ("supplement", "exercise", "custom")
 PLATFORMS = ("webpush", "fcm")
+# A BCP 47 language tag, as a phone reports it (en-GB, pt_PT, zh-Hant-TW).
+LOCALE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$"
 
 
 def _unique(values):
@@ -97,6 +101,11 @@ class DeviceIn(Strict):
     platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     subscription = ma.fields.Nested(Subscription, metadata={"description": "Web Push: PushSubscription.toJSON()"})
     token = ma.fields.String(validate=validate.Length(min=1, max=4096), metadata={"description": "FCM token"})
+    app_version = ma.fields.String(validate=validate.Length(min=1, max=32), metadata={"example": "2.4.1"})
+    locale = ma.fields.String(
+        validate=validate.Regexp(LOCALE, error="A locale is a language tag such as en-GB or pt-PT."),
+        metadata={"example": "pt-PT"},
+    )
 
     @ma.validates_schema
     def _one_target(self, data, **kwargs):
@@ -106,12 +115,40 @@ class DeviceIn(Strict):
             raise ma.ValidationError("An fcm device takes a token (and no subscription).", "token")
 
 
+def _masked_endpoint(device) -> str | None:
+    """A Web Push endpoint shown as its push service's origin: the rest is as good as a password."""
+    if not device.endpoint:
+        return None
+    parts = urlsplit(device.endpoint)
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
+def _masked_token(device) -> str | None:
+    """A token shown by its last four characters, enough to tell two phones apart."""
+    return f"…{device.token[-4:]}" if device.token else None
+
+
 class DeviceOut(ma.Schema):
-    id = ma.fields.UUID()
-    platform = ma.fields.String()
-    endpoint = ma.fields.String(allow_none=True)
-    active = ma.fields.Boolean()
+    id = ma.fields.UUID(metadata={"description": "the installation id it was PUT under (or made by a POST)"})
+    platform = ma.fields.String(metadata={"enum": list(PLATFORMS)})
+    endpoint = ma.fields.Function(
+        _masked_endpoint,
+        allow_none=True,
+        metadata={"type": "string", "description": "Web Push: the push service's origin (the rest is masked)"},
+    )
+    token = ma.fields.Function(
+        _masked_token,
+        allow_none=True,
+        metadata={"type": "string", "description": "FCM or APNs: the token's last four characters"},
+    )
+    app_version = ma.fields.String(allow_none=True)
+    locale = ma.fields.String(allow_none=True)
+    active = ma.fields.Boolean(
+        attribute="receiving",
+        metadata={"description": "reminders go to it: not deactivated, and its session not signed out"},
+    )
     created_at = AwareDateTime()
+    updated_at = AwareDateTime(allow_none=True)
 
 
 # "claimed" is an internal state: the API shows (and filters) it as "pending"

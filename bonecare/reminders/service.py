@@ -3,14 +3,15 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
-from bonecare.database import insert_once, owned
-from bonecare.errors import Invalid
+from bonecare.database import insert_once, lock_row, owned
+from bonecare.errors import Conflict, Invalid
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
-from bonecare.reminders.models import Device, Occurrence, Reminder
+from bonecare.reminders.models import Device, Occurrence, Reminder, target_hash
 from bonecare.reminders.planner import plan
 from bonecare.reminders.schedule import DAYS, next_fire
 from bonecare.web.paging import paginate
@@ -21,9 +22,14 @@ MAX_REMINDERS = 20
 MAX_DEVICES = 10
 
 
+def _lock(session, patient) -> None:
+    """Take the patient's row lock: her writes that check before they write wait for each other."""
+    lock_row(session, User.id, patient.id)
+
+
 def _check_quota(session, patient, model, live, limit: int, what: str) -> None:
     """Refuse a new record past the patient's limit; her row is locked first, so two creates cannot both pass."""
-    session.execute(select(User.id).where(User.id == patient.id).with_for_update())
+    _lock(session, patient)
     if session.scalar(select(func.count()).select_from(model).where(model.patient_id == patient.id, live)) >= limit:
         raise Invalid(f"A patient may have at most {limit} {what}; delete one first.")
 
@@ -133,41 +139,75 @@ def _check_subscription(subscription: dict, allowed_hosts: list[str]) -> None:
         raise Invalid("The push subscription is not acceptable.", errors=problems)
 
 
-def register_device(session, caller, pid, data: dict, allowed_hosts: list[str], now: datetime) -> tuple[Device, bool]:
-    """Register a push target (or refresh the same one): returns (device, created). A target that moved to
-    this patient stops receiving anyone else's reminders."""
-    patient = open_record(session, caller, pid, resource="devices", action="create", now=now).patient
+def _target(data: dict, allowed_hosts: list[str]) -> dict:
+    """A device's target columns from a registration."""
     if data["platform"] == "webpush":
         subscription = data["subscription"]
         _check_subscription(subscription, allowed_hosts)
-        target = {"endpoint": subscription["endpoint"], "token": None}
-        keys = {"p256dh": subscription["keys"]["p256dh"], "auth": subscription["keys"]["auth"]}
-        same = Device.endpoint == subscription["endpoint"]
-    else:
-        target, keys, same = (
-            {"endpoint": None, "token": data["token"]},
-            {"p256dh": None, "auth": None},
-            (Device.token == data["token"]),
-        )
-    session.execute(
-        update(Device)
-        .where(same, Device.platform == data["platform"], Device.patient_id != patient.id, Device.active.is_(True))
-        .values(active=False, deactivated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    device = session.scalar(
-        select(Device).where(same, Device.platform == data["platform"], Device.patient_id == patient.id)
-    )
+        keys = subscription["keys"]
+        return {"endpoint": subscription["endpoint"], "token": None, "p256dh": keys["p256dh"], "auth": keys["auth"]}
+    return {"endpoint": None, "token": data["token"], "p256dh": None, "auth": None}
+
+
+def _held(device: Device, now: datetime) -> bool:
+    """Whether a device is in use by a signed-in session (its own patient's, who must sign out to give it up)."""
+    login = device.login
+    return device.active and login is not None and login.revoked_at is None and login.expires_at > now
+
+
+def register_device(
+    session, caller, sid: str, pid, data: dict, allowed_hosts: list[str], now: datetime, installation_id=None
+) -> tuple[Device, bool]:
+    """Register an app install's push target, or refresh it: returns (device, created). The device is bound to
+    the caller's session. Its installation id (PUT: the device's id) or else its target (POST) finds it; a target
+    or an install that another patient still uses signed in is a 409, one she has left moves here (one target, one
+    device)."""
+    patient = open_record(session, caller, pid, resource="devices", action="create", now=now).patient
+    _lock(session, patient)  # one registration at a time
+    columns = _target(data, allowed_hosts)
+    digest = target_hash(data["platform"], columns["endpoint"] or columns["token"])
+    by_target = session.scalar(select(Device).where(Device.target_hash == digest))
+    device = session.get(Device, installation_id) if installation_id else by_target
+    for other in {device, by_target} - {None}:
+        if other.patient_id != patient.id and _held(other, now):
+            raise Conflict("This device is registered to another account.")
+        if other.patient_id != patient.id or other is not device:  # left by another patient, or an older install
+            session.delete(other)
+            device = None if other is device else device
+    session.flush()  # the rows given up free their keys before this one takes them
     created = device is None
     if created or not device.active:  # switching an old device back on takes a place too
         _check_quota(session, patient, Device, Device.active.is_(True), MAX_DEVICES, "active devices")
     if created:
-        device = Device(patient_id=patient.id, platform=data["platform"], created_at=now, **target)
+        device = Device(id=installation_id or uuid.uuid4(), patient_id=patient.id, created_at=now)
         session.add(device)
-    device.p256dh, device.auth = keys["p256dh"], keys["auth"]
-    device.active, device.deactivated_at = True, None
-    session.commit()
+    for key, value in {
+        **columns,
+        "platform": data["platform"],
+        "target_hash": digest,
+        "app_version": data.get("app_version"),
+        "locale": data.get("locale"),
+        "session_id": uuid.UUID(sid),
+        "active": True,
+        "deactivated_at": None,
+        "updated_at": now,
+    }.items():
+        setattr(device, key, value)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a concurrent registration of another patient took the key first
+        session.rollback()
+        raise Conflict("This device is registered to another account.") from exc
     return device, created
+
+
+def list_devices(session, caller, pid, query: dict, now: datetime) -> dict:
+    """A page of the patient's devices, oldest first (their targets masked by the view)."""
+    patient = open_record(session, caller, pid, resource="devices", now=now).patient
+    stmt = select(Device).where(Device.patient_id == patient.id)
+    rows, cursor = paginate(session, stmt, [Device.created_at, Device.id], query["limit"], query.get("cursor"))
+    session.commit()  # a clinician's read is logged
+    return {"items": rows, "next_cursor": cursor}
 
 
 def delete_device(session, caller, pid, device_id: uuid.UUID, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """Push back-ends against fake push services on loopback that speak the real protocols."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import jwt
@@ -14,6 +15,7 @@ from bonecare.reminders.push import backend_for
 from bonecare.reminders.push.base import Message
 from bonecare.reminders.push.fcm import FcmBackend
 from bonecare.reminders.push.webpush import WebPushBackend
+from tests.factories import Caller
 from tests.reminders.conftest import at
 from tests.reminders.fakes import FakeFcm, FakeService, Subscriber, fcm_error
 
@@ -284,3 +286,24 @@ def test_one_dead_device_does_not_stop_the_others(app, auth, clock, webpush, pus
     assert json.loads(json.dumps(alive.decrypt(received[0]["body"])))["title"] == "Reminder"
     with app.app_context():
         assert db.session.query(Device).filter_by(active=True).count() == 1
+
+
+def test_signing_out_silences_that_sessions_devices(auth, clock, webpush, push_service, tick, occurrences):
+    """The phone she signed out on receives nothing more; her other phone, still signed in, keeps receiving."""
+    clock.set("2026-03-10T06:00:00Z")
+    phone = auth.as_patient(timezone="UTC")
+    tablet = Caller(phone.client, phone.id, phone.email, "patient", auth.login(phone.email))
+    for caller, name in ((phone, "phone"), (tablet, "tablet")):
+        subscription = Subscriber(f"{push_service.url}/push/{name}").subscription()
+        device = caller.put(
+            f"/api/v1/patients/me/devices/{uuid.uuid4()}", json={"platform": "webpush", "subscription": subscription}
+        )
+        assert device.status_code == 201
+    phone.post("/api/v1/patients/me/reminders", json={"kind": "custom", "time_of_day": "08:00"})
+    assert phone.post("/api/v1/auth/logout").status_code == 204
+    assert tick(DUE)["sent"] == 1
+    assert [r["path"] for r in push_service.requests] == ["/push/tablet"]
+    assert tablet.post("/api/v1/auth/logout").status_code == 204
+    assert tick("2026-03-11T08:00:00Z")["sent"] == 0
+    assert [r["path"] for r in push_service.requests] == ["/push/tablet"]
+    assert [o.status for o in occurrences()][:2] == ["sent", "failed"]  # the second day had no device to reach

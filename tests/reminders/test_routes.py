@@ -1,10 +1,12 @@
 """Reminder rules, devices and notifications over the API: who may do what, and what is refused."""
 
 import base64
+import uuid
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
 
 from tests.problems import assert_problem
 
@@ -196,10 +198,10 @@ def test_a_device_that_moves_to_another_patient_stops_serving_the_first(auth, se
 
     first, second = auth.as_patient(), auth.as_patient()
     device = first.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"}).json
-    assert (
-        second.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"}).status_code == 201
-    )
-    assert session.get(Device, __import__("uuid").UUID(device["id"])).active is False
+    assert first.post("/api/v1/auth/logout").status_code == 204  # she leaves the phone
+    moved = second.post("/api/v1/patients/me/devices", json={"platform": "fcm", "token": "shared-phone"})
+    assert moved.status_code == 201 and moved.json["id"] != device["id"]
+    assert [d.patient_id for d in session.scalars(select(Device))] == [uuid.UUID(second.id)]
 
 
 def test_notifications_are_paginated_newest_first(auth, clock):
