@@ -1,11 +1,12 @@
-"""Push back-ends behind one small interface, chosen by BONECARE_PUSH_BACKEND: log, noop, webpush and fcm."""
+"""Push back-ends behind one small interface, chosen by BONECARE_PUSH_BACKEND: log, noop, webpush, fcm and apns."""
 
+from bonecare.reminders.push.apns import ApnsBackend
 from bonecare.reminders.push.base import Backend, LogBackend, NoopBackend
 from bonecare.reminders.push.fcm import FcmBackend
 from bonecare.reminders.push.http import HttpBackend
 from bonecare.reminders.push.webpush import WebPushBackend
 
-BACKENDS = {"log": LogBackend, "noop": NoopBackend, "webpush": WebPushBackend, "fcm": FcmBackend}
+BACKENDS = {"log": LogBackend, "noop": NoopBackend, "webpush": WebPushBackend, "fcm": FcmBackend, "apns": ApnsBackend}
 
 
 def backend_for(app) -> Backend:
