@@ -1,4 +1,4 @@
-"""APNs against a fake APNs on loopback (HTTP/2 over TLS, provider tokens checked)."""
+"""APNs against a fake APNs on loopback (HTTP/2 over TLS, provider tokens checked), and several back-ends at once."""
 
 import json
 import socket
@@ -8,14 +8,18 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bonecare.extensions import db
 from bonecare.reminders.models import Device
+from bonecare.reminders.push import CompositeBackend, backend_for
 from bonecare.reminders.push.apns import ApnsBackend
 from bonecare.reminders.push.base import Message
 from tests.problems import assert_problem
 from tests.reminders.conftest import at
-from tests.reminders.fakes import FakeApns, Subscriber, apns_error
+from tests.reminders.fakes import FakeApns, FakeFcm, FakeService, Subscriber, apns_error
+from tests.reminders.test_push import _vapid_key
 
 DUE = "2026-03-10T08:00:00Z"
 DEVICES = "/api/v1/patients/me/devices"
@@ -45,6 +49,22 @@ def iphone(auth, clock):
     rule = {"kind": "supplement", "time_of_day": "08:00", "skip_if_done": False, "log_on_done": DOSE}
     assert patient.post("/api/v1/patients/me/reminders", json=rule).status_code == 201
     return patient, device.json["id"]
+
+
+@pytest.fixture
+def configured(app):
+    """configured(**settings): the app's config for this test, its push back-end made afresh."""
+    saved = dict(app.config)
+
+    def update(**settings):
+        app.config.update(settings)
+        app.extensions.pop("bonecare.push", None)
+        return app
+
+    yield update
+    app.config.clear()
+    app.config.update(saved)
+    app.extensions.pop("bonecare.push", None)
 
 
 def _active(app, device_id) -> bool:
@@ -182,6 +202,105 @@ def test_a_network_failure_is_retried(app, fake_apns):
     backend = ApnsBackend({**app.config, **fake_apns.config(), "BONECARE_APNS_ENDPOINT": f"https://127.0.0.1:{port}"})
     outcome = backend.send(Device(platform="apns", token=IPHONE), MESSAGE)
     assert outcome.kind == "retry" and outcome.detail == "network error: ConnectError"
+
+
+@pytest.fixture
+def three_platforms(app, auth, clock, tmp_path, configured):
+    """A patient with a browser, an Android phone and an iPhone, and the worker configured for all three."""
+    private, _ = _vapid_key()
+    with FakeService() as browser_push, FakeFcm(tmp_path) as fcm, FakeApns(tmp_path) as apple:
+        configured(
+            BONECARE_PUSH_BACKEND="webpush, fcm,apns",
+            BONECARE_VAPID_PRIVATE_KEY=private,
+            BONECARE_FCM_CREDENTIALS=str(fcm.credentials),
+            BONECARE_FCM_ENDPOINT=fcm.url,
+            **apple.config(),
+        )
+        clock.set("2026-03-10T06:00:00Z")
+        patient = auth.as_patient(timezone="UTC")
+        browser = Subscriber(f"{browser_push.url}/push/browser")
+        for device in (
+            {"platform": "webpush", "subscription": browser.subscription()},
+            {"platform": "fcm", "token": "android-token"},
+            {"platform": "apns", "token": IPHONE},
+        ):
+            assert patient.post(DEVICES, json=device).status_code == 201
+        yield patient, browser, browser_push, fcm, apple
+
+
+def test_several_back_ends_send_each_device_through_its_own_platform(app, three_platforms, tick, occurrences):
+    patient, browser, browser_push, fcm, apple = three_platforms
+    patient.post("/api/v1/patients/me/reminders", json={"kind": "exercise", "time_of_day": "08:00"})
+    backend = backend_for(app)
+    assert isinstance(backend, CompositeBackend) and backend.platforms == ("webpush", "fcm", "apns")
+    assert tick(DUE)["sent"] == 1
+    [occurrence] = occurrences(status="sent")
+    [web] = browser_push.requests
+    assert web["path"] == "/push/browser" and browser.decrypt(web["body"])["occurrence_id"] == str(occurrence.id)
+    assert [m["token"] for m in fcm.sends()] == ["android-token"]
+    assert [apple.device_token(r) for r in apple.accepted] == [IPHONE]
+    assert json.loads(apple.accepted[0]["body"])["occurrence_id"] == str(occurrence.id)
+    assert len(apple.requests) == 1 and len(fcm.sends()) == 1
+
+
+def test_a_device_whose_platform_has_no_back_end_fails_clearly(app, auth, clock, fake_apns, configured, tick):
+    private, _ = _vapid_key()
+    configured(BONECARE_PUSH_BACKEND="webpush,apns", BONECARE_VAPID_PRIVATE_KEY=private, **fake_apns.config())
+    clock.set("2026-03-10T06:00:00Z")
+    patient = auth.as_patient(timezone="UTC")
+    patient.post(DEVICES, json={"platform": "fcm", "token": "android-only"})
+    patient.post("/api/v1/patients/me/reminders", json={"kind": "custom", "time_of_day": "08:00"})
+    assert tick(DUE)["failed"] == 1  # not loaded: she has no device on the platforms configured
+    outcome = backend_for(app).send(Device(platform="fcm", token="android-only"), MESSAGE)
+    assert outcome.kind == "error" and outcome.detail == "no push back-end for platform 'fcm'"
+    assert fake_apns.requests == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("unknown", "unknown BONECARE_PUSH_BACKEND 'pigeon'; one of log, noop, webpush, fcm, apns"),
+        ("with-log", "BONECARE_PUSH_BACKEND: log and noop stand alone, not in a list"),
+        ("BONECARE_APNS_KEY_FILE", "BONECARE_PUSH_BACKEND=apns needs BONECARE_APNS_KEY_FILE"),
+        ("BONECARE_APNS_KEY_ID", "BONECARE_PUSH_BACKEND=apns needs BONECARE_APNS_KEY_ID (the signing key's id)"),
+        ("BONECARE_APNS_TEAM_ID", "BONECARE_PUSH_BACKEND=apns needs BONECARE_APNS_TEAM_ID"),
+        ("BONECARE_APNS_TOPIC", "BONECARE_PUSH_BACKEND=apns needs BONECARE_APNS_TOPIC (the app's bundle id)"),
+        ("rsa-key", "not an EC P-256 key"),
+        ("no-key", "cannot read a .p8 key (FileNotFoundError)"),
+        ("http", "must be an https origin"),
+    ],
+)
+def test_a_wrong_push_setting_stops_the_worker_at_start_saying_which(fake_apns, configured, tmp_path, setting, message):
+    settings = {**fake_apns.config(), "BONECARE_PUSH_BACKEND": "apns"}
+    if setting == "unknown":
+        settings["BONECARE_PUSH_BACKEND"] = "apns,pigeon"
+    elif setting == "with-log":
+        settings["BONECARE_PUSH_BACKEND"] = "log,apns"
+    elif setting == "rsa-key":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        rsa_file = tmp_path / "rsa.p8"
+        rsa_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        settings["BONECARE_APNS_KEY_FILE"] = str(rsa_file)
+    elif setting == "no-key":
+        settings["BONECARE_APNS_KEY_FILE"] = str(tmp_path / "missing.p8")
+    elif setting == "http":
+        settings["BONECARE_APNS_ENDPOINT"] = fake_apns.url.replace("https:", "http:")
+    else:
+        settings[setting] = None
+    app = configured(**settings)
+    result = app.test_cli_runner().invoke(args=["reminders", "run"])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "starting" not in result.output
+
+
+def test_one_name_still_makes_that_one_back_end(app, fake_apns, configured):
+    assert backend_for(configured(BONECARE_PUSH_BACKEND="log")).name == "log"
+    apns = backend_for(configured(BONECARE_PUSH_BACKEND="apns,apns", **fake_apns.config()))
+    assert isinstance(apns, ApnsBackend)
 
 
 @pytest.mark.parametrize(
