@@ -60,6 +60,12 @@ def from_env() -> dict:
         "BONECARE_VAPID_SUBJECT": env.get("BONECARE_VAPID_SUBJECT", "mailto:admin@bonecare.invalid"),
         "BONECARE_FCM_CREDENTIALS": env.get("BONECARE_FCM_CREDENTIALS"),
         "BONECARE_FCM_ENDPOINT": env.get("BONECARE_FCM_ENDPOINT", "https://fcm.googleapis.com"),
+        "BONECARE_APNS_KEY_FILE": env.get("BONECARE_APNS_KEY_FILE"),
+        "BONECARE_APNS_KEY_ID": env.get("BONECARE_APNS_KEY_ID"),
+        "BONECARE_APNS_TEAM_ID": env.get("BONECARE_APNS_TEAM_ID"),
+        "BONECARE_APNS_TOPIC": env.get("BONECARE_APNS_TOPIC"),
+        "BONECARE_APNS_ENDPOINT": env.get("BONECARE_APNS_ENDPOINT", "https://api.push.apple.com"),
+        "BONECARE_APNS_CA_FILE": env.get("BONECARE_APNS_CA_FILE"),
         # The origin clients reach the API at (https://api.example.org): absolute links are built from it, never from
         # the request's Host header (see bonecare/clinician/routes.py).
         "BONECARE_PUBLIC_URL": (env.get("BONECARE_PUBLIC_URL") or "").rstrip("/") or None,

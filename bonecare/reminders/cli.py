@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from bonecare.reminders import worker
 from bonecare.reminders.endpoints import b64url
+from bonecare.reminders.push import backend_for
 
 cli = AppGroup("reminders", help="The reminders worker.")
 
@@ -21,6 +22,10 @@ cli = AppGroup("reminders", help="The reminders worker.")
 def run():
     """Run the reminders worker until stopped (plan, dispatch, recover, prune)."""
     app = current_app._get_current_object()
+    try:
+        backend_for(app)  # a push setting missing or wrong stops the worker here, not every dispatch run after
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"reminders worker {worker.worker_name(app)} starting")
     stopping = worker.stopping(app)
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,10 +1,14 @@
 """The one way out to push services: an HTTP session that sends only to a URL parsed as the client parses it,
 never follows a redirect, and checks the address of every connection it opens (DNS may answer differently
-when it connects than when the endpoint was checked)."""
+when it connects than when the endpoint was checked); and, for APNs, an HTTP/2 client whose connections pass
+the same check."""
 
 import socket
+import ssl
 from collections.abc import Callable
 
+import httpcore
+import httpx
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -100,3 +104,45 @@ class GuardedSession(requests.Session):
         except ValueError as exc:
             raise Refused(str(exc)) from exc
         return super().request(method, url, **{**kwargs, "allow_redirects": False})
+
+
+class _GuardedNetwork(httpcore.SyncBackend):
+    """httpcore's sockets, opened only to an address a Guard approves (TLS still checks the host's name)."""
+
+    def __init__(self, guard: Guard):
+        self.guard = guard
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        """Resolve, check, then connect to an approved address only."""
+        try:
+            addresses = self.guard.addresses(host, port)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}") from exc
+        error = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:  # try the next address
+                error = exc
+        raise error
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport over an HTTP/2-only connection pool whose connections pass through a Guard."""
+
+    def __init__(self, guard: Guard, context: ssl.SSLContext):
+        super().__init__(verify=context, trust_env=False, http1=False, http2=True)
+        # httpx takes no network back-end of its own: the pool it made is replaced by one that has ours
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=context, http1=False, http2=True, keepalive_expiry=300, network_backend=_GuardedNetwork(guard)
+        )
+
+
+def guarded_http2_client(allowed_hosts: list[str], resolve: Resolve, ca_file: str | None = None) -> httpx.Client:
+    """One HTTP/2 client for many threads (each send a stream of one connection): TLS verified against
+    certifi's CA bundle (httpx's default) or `ca_file`, no proxy from the environment, no redirect followed,
+    every connection's address checked."""
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else httpx.create_ssl_context()
+    return httpx.Client(
+        transport=_GuardedTransport(Guard(allowed_hosts, resolve), context), trust_env=False, follow_redirects=False
+    )

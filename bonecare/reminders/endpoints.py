@@ -1,4 +1,5 @@
-"""Which addresses the worker may post to, and what a Web Push subscription's keys must look like."""
+"""Which addresses the worker may post to, and what a Web Push subscription's keys and an APNs device token must
+look like."""
 
 import base64
 import binascii
@@ -16,6 +17,8 @@ DNS_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{
 NOT_A_URL = "The endpoint is not a valid URL."
 PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# An APNs device token as the app sends it: the token's bytes in hex (32 today; Apple says they may grow).
+APNS_DEVICE_TOKEN = re.compile(r"[0-9a-fA-F]{64,200}")
 
 
 def b64url_decode(value: str) -> bytes:

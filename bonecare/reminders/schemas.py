@@ -6,12 +6,13 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.intake.schemas import Dose, IntakeOut
+from bonecare.reminders.endpoints import APNS_DEVICE_TOKEN
 from bonecare.reminders.models import ACTIONS, OCCURRENCE_STATUSES
 from bonecare.reminders.schedule import DAYS
 from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
 
 KINDS = ("supplement", "exercise", "custom")
-PLATFORMS = ("webpush", "fcm")
+PLATFORMS = ("webpush", "fcm", "apns")
 # A BCP 47 language tag, as a phone reports it (en-GB, pt_PT, zh-Hant-TW).
 LOCALE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$"
 
@@ -100,7 +101,10 @@ class Subscription(Strict):
 class DeviceIn(Strict):
     platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     subscription = ma.fields.Nested(Subscription, metadata={"description": "Web Push: PushSubscription.toJSON()"})
-    token = ma.fields.String(validate=validate.Length(min=1, max=4096), metadata={"description": "FCM token"})
+    token = ma.fields.String(
+        validate=validate.Length(min=1, max=4096),
+        metadata={"description": "FCM: the registration token; APNs: the device token in hex (64 to 200 digits)"},
+    )
     app_version = ma.fields.String(validate=validate.Length(min=1, max=32), metadata={"example": "2.4.1"})
     locale = ma.fields.String(
         validate=validate.Regexp(LOCALE, error="A locale is a language tag such as en-GB or pt-PT."),
@@ -109,10 +113,13 @@ class DeviceIn(Strict):
 
     @ma.validates_schema
     def _one_target(self, data, **kwargs):
-        if data.get("platform") == "webpush" and ("subscription" not in data or "token" in data):
+        platform = data.get("platform")
+        if platform == "webpush" and ("subscription" not in data or "token" in data):
             raise ma.ValidationError("A webpush device takes a subscription (and no token).", "subscription")
-        if data.get("platform") == "fcm" and ("token" not in data or "subscription" in data):
-            raise ma.ValidationError("An fcm device takes a token (and no subscription).", "token")
+        if platform in ("fcm", "apns") and ("token" not in data or "subscription" in data):
+            raise ma.ValidationError(f"An {platform} device takes a token (and no subscription).", "token")
+        if platform == "apns" and not APNS_DEVICE_TOKEN.fullmatch(data["token"]):
+            raise ma.ValidationError("An apns token is the device token in hex: 64 to 200 digits 0-9 and a-f.", "token")
 
 
 def _masked_endpoint(device) -> str | None:

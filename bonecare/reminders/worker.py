@@ -161,7 +161,9 @@ def scheduler_for(app) -> BackgroundScheduler:
 
 
 def start(app) -> BackgroundScheduler:
-    """Start the jobs; at exit (a web server's graceful stop, say) the worker stops as `stop` does."""
+    """Start the jobs; at exit (a web server's graceful stop, say) the worker stops as `stop` does. A push
+    setting missing or wrong raises here, before any job runs."""
+    backend_for(app)
     scheduler = app.extensions["bonecare.scheduler"] = scheduler_for(app)
     scheduler.start()
     atexit.register(stop, app)

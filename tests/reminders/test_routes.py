@@ -181,7 +181,8 @@ def test_bad_subscription_keys_are_422(auth, keys, field):
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"platform": "apns", "token": "x"}, "platform"),
+        ({"platform": "pigeon", "token": "x"}, "platform"),
+        ({"platform": "apns", "token": "x"}, "token"),
         ({"platform": "fcm"}, "token"),
         ({"platform": "webpush", "token": "x"}, "subscription"),
         ({"platform": "fcm", "token": ""}, "token"),

@@ -8,11 +8,12 @@ import socket
 import pytest
 
 from bonecare.reminders.models import Device
+from bonecare.reminders.push.apns import ApnsBackend
 from bonecare.reminders.push.base import Message
 from bonecare.reminders.push.fcm import FcmBackend
 from bonecare.reminders.push.webpush import WebPushBackend
 from tests.problems import assert_problem
-from tests.reminders.fakes import FakeFcm, FakeService, Subscriber
+from tests.reminders.fakes import FakeApns, FakeFcm, FakeService, Subscriber
 from tests.reminders.test_push import _vapid_key
 
 MESSAGE = Message("occurrence-1", "supplement:1", "Time for your daily routine", "", 600)
@@ -192,6 +193,24 @@ def test_fcm_does_not_follow_a_307_from_the_token_endpoint(app, fake_fcm, second
         assert outcome.kind == "error" and "307" in outcome.detail
         assert len(token.requests) == 1
     assert fake_fcm.sends() == []
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["https://127.0.0.1:{port}", "https://localhost:{port}", "https://api.push.apple.com:{port}"]
+)
+def test_apns_never_connects_to_a_loopback_service_not_allowed(app, tmp_path, endpoint):
+    with FakeApns(tmp_path) as apple:
+        port = apple.listener.getsockname()[1]
+        config = {
+            **app.config,
+            **apple.config(),
+            "BONECARE_APNS_ENDPOINT": endpoint.format(port=port),
+            "BONECARE_PUSH_ALLOWED_HOSTS": [],
+        }
+        backend = ApnsBackend(config, resolver({"api.push.apple.com": ["127.0.0.1"]}))
+        outcome = backend.send(Device(platform="apns", token="ab" * 32), MESSAGE)
+        assert outcome.kind == "error" and outcome.detail.startswith("endpoint refused"), outcome
+    assert apple.connections == []
 
 
 @pytest.mark.parametrize(

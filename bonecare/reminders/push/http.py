@@ -44,7 +44,21 @@ def classify_status(status: int, response, dead_statuses=(404, 410)) -> Outcome:
     return Outcome("error", f"push service answered {status}")
 
 
-class HttpBackend(Backend):
+class Overlapped(Backend):
+    """A back-end whose sends overlap on a lasting pool of threads."""
+
+    _pool: ThreadPoolExecutor | None = None
+
+    def map(self, func, items: list) -> list:
+        """Overlap the sends on a lasting pool of threads, each with its own keep-alive connection."""
+        if len(items) < 2:
+            return [func(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix=f"push-{self.name}")
+        return list(self._pool.map(func, items))
+
+
+class HttpBackend(Overlapped):
     """Shared by the HTTP back-ends: a pooled, guarded session per thread (resolve is the seam for DNS) and
     network errors as retries."""
 
@@ -54,7 +68,6 @@ class HttpBackend(Backend):
         self.resolve = resolve
         self.timeout = TIMEOUT_SECONDS
         self._local = threading.local()
-        self._pool: ThreadPoolExecutor | None = None
 
     def setting(self, key: str, what: str) -> str:
         """A setting this back-end cannot work without; its absence stops the worker at start, saying which."""
@@ -62,14 +75,6 @@ class HttpBackend(Backend):
         if not value:
             raise RuntimeError(f"BONECARE_PUSH_BACKEND={self.name} needs {key} ({what})")
         return value
-
-    def map(self, func, items: list) -> list:
-        """Overlap the sends on a lasting pool of threads, each with its own keep-alive connection."""
-        if len(items) < 2:
-            return [func(item) for item in items]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix=f"push-{self.name}")
-        return list(self._pool.map(func, items))
 
     @property
     def http(self) -> requests.Session:
