@@ -17,11 +17,12 @@ export function nextReminderAt(today: Today): Date | null {
 
 export const noReminder: Today["next_reminder"] = null; // the null is in the type
 
-// A notification's status is one of its enum's literals, not any string.
+// A notification's status is one of its enum's literals, narrowed case by case; the @ts-expect-error below
+// proves it is not any string.
 export function statusLabel(notification: Notification): string {
   switch (notification.status) {
     case "sent": {
-      const sent: "sent" = notification.status; // narrowed to the literal
+      const sent: "sent" = notification.status;
       return sent;
     }
     case "pending":
@@ -39,7 +40,8 @@ export function isExpiredToken(problem: Problem): boolean {
   return problem.type === "https://bonecare.dev/problems/token-expired";
 }
 
-export const sameSchema: components["schemas"]["Problem"] = {
+// The same schema by name; its other members (`errors`, `server_time`) are optional.
+export const notFound: components["schemas"]["Problem"] = {
   type: "https://bonecare.dev/problems/not-found",
   title: "Not Found",
   status: 404,
