@@ -1,18 +1,25 @@
 # bonecare: `make run` serves the API (SQLite, reminders worker in-process); `make test` runs the tests;
-# `make lint` is ruff over the whole tree.
+# `make lint` is ruff over the whole tree; `make clients` generates the Python and TypeScript clients from the spec
+# into build/clients and fails on anything unclean (tools/clients.py).
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clients clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# The Node tools, exactly as package-lock.json pins them.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
@@ -29,9 +36,12 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/http_bench.py
 
+clients: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python tools/clients.py build/clients
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules build

@@ -24,6 +24,10 @@ class BonecareApi(Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE  # back to the class's application/json for the rest
 
+    def _register_pagination_header(self):
+        """No X-Pagination header, nor its PaginationMetadata schema, in the spec: lists page with a cursor in the
+        body (bonecare/web/paging.py), never with flask-smorest's pages."""
+
     def handle_http_exception(self, error):
         """Render any HTTPException as problem+json."""
         from bonecare.errors import http_exception_problem

@@ -5,6 +5,8 @@ from collections import Counter
 
 import pytest
 
+from bonecare.web.openapi import NULL
+
 METHODS = {"get", "post", "put", "patch", "delete"}
 # A weekly target's sessions and minutes may each be left out (a missing one counts as 0), in and out.
 OPTIONAL_BY_CONTRACT = {"WeeklyTarget"}
@@ -34,6 +36,23 @@ def _nodes(value):
             yield from _nodes(child)
 
 
+def _refs(value) -> set[str]:
+    """The component schemas a part of the document refers to."""
+    prefix = "#/components/schemas/"
+    return {node["$ref"].removeprefix(prefix) for node in _nodes(value) if node.get("$ref", "").startswith(prefix)}
+
+
+def _reachable(schemas: dict, names: set[str]) -> set[str]:
+    """Those schemas and every schema nested in them."""
+    pending, seen = list(names), set()
+    while pending:
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            pending += _refs(schemas[name])
+    return seen
+
+
 def test_every_operation_has_a_unique_operation_id(spec):
     ids = [op.get("operationId") for _, _, op in _operations(spec)]
     assert None not in ids
@@ -45,27 +64,33 @@ def test_nullable_references_are_not_unions_with_an_empty_object(spec):
     for node in _nodes(spec):
         for union in ("anyOf", "oneOf"):
             assert {"type": "object", "nullable": True} not in node.get(union, []), json.dumps(node)
-    next_reminder = spec["components"]["schemas"]["TodayOut"]["properties"]["next_reminder"]
-    assert next_reminder == {"allOf": [{"$ref": "#/components/schemas/NextReminder"}], "nullable": True}
+    schemas = spec["components"]["schemas"]
+    next_reminder = schemas["TodayOut"]["properties"]["next_reminder"]
+    assert next_reminder == {"anyOf": [{"$ref": "#/components/schemas/NextReminder"}, NULL]}
+    kinds_met = schemas["ExerciseWeek"]["properties"]["kinds_met"]  # a reference with a description
+    assert kinds_met["anyOf"] == [{"$ref": "#/components/schemas/KindsMet"}, NULL] and kinds_met["description"]
+
+
+def test_nullable_stands_beside_a_type(spec):
+    """OpenAPI 3.0.3's `nullable` acts on the `type` beside it only (Redocly's nullable-type-sibling)."""
+    assert [node for node in _nodes(spec) if "nullable" in node and "type" not in node] == []
 
 
 def test_no_enum_holds_null(spec):
-    assert [node for node in _nodes(spec) if None in node.get("enum", [])] == []
+    assert [node for node in _nodes(spec) if None in node.get("enum", []) and node != NULL] == []
+
+
+def test_every_component_schema_is_used(spec):
+    """Redocly's no-unused-components: flask-smorest's PaginationMetadata, for one, is not in the document."""
+    components = spec["components"]
+    roots = _refs(spec["paths"]) | _refs({kind: items for kind, items in components.items() if kind != "schemas"})
+    assert set(components["schemas"]) - _reachable(components["schemas"], roots) == set()
 
 
 def test_every_response_schema_lists_its_required_fields(spec):
     schemas = spec["components"]["schemas"]
-    referenced = set()
-    for _, _, op in _operations(spec):
-        for response in op.get("responses", {}).values():
-            for content in response.get("content", {}).values():
-                referenced |= {node["$ref"].rsplit("/", 1)[1] for node in _nodes(content) if "$ref" in node}
-    pending, seen = list(referenced), set()
-    while pending:  # the response schemas and every schema nested in them
-        name = pending.pop()
-        if name not in seen:
-            seen.add(name)
-            pending += [node["$ref"].rsplit("/", 1)[1] for node in _nodes(schemas[name]) if "$ref" in node]
+    responses = [op.get("responses", {}) for _, _, op in _operations(spec)]
+    seen = _reachable(schemas, _refs([response.get("content", {}) for r in responses for response in r.values()]))
     assert {"TodayOut", "NextReminder", "NotificationOut"} <= seen
     unlisted = {name for name in seen if schemas[name].get("properties") and not schemas[name].get("required")}
     assert unlisted == OPTIONAL_BY_CONTRACT
@@ -75,7 +100,7 @@ def test_outputs_are_typed(spec):
     schemas = spec["components"]["schemas"]
     assert schemas["NotificationOut"]["properties"]["status"]["enum"][0] == "pending"
     assert "claimed" not in schemas["NotificationOut"]["properties"]["status"]["enum"]
-    assert schemas["ProfileOut"]["properties"]["quiet_hours"]["nullable"] is True
+    assert schemas["ProfileOut"]["properties"]["quiet_hours"]["anyOf"][1] == NULL
     assert schemas["PanelRow"]["properties"]["max_severity"]["enum"] == ["info", "warning", "urgent"]
 
 
