@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from bonecare.errors import Conflict, NotFound
+from bonecare.errors import Conflict, Deleted, NotFound
 
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
@@ -62,7 +62,18 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class LogEntry:
+class Versioned:
+    """The version of a record a phone syncs: the patient's change counter when it last changed (sync.stamp)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+def version_index(table: str) -> Index:
+    """The index the changes feed reads a patient's records of one table by."""
+    return Index(f"ix_{table}_patient_version", "patient_id", "version")
+
+
+class LogEntry(Versioned):
     """Columns every log entry has: a client-made id, the owner, the local day, a tombstone."""
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -70,6 +81,7 @@ class LogEntry:
     # The UTC offset (minutes) the phone sent the instant with; None when it sent UTC ("Z") and so stated none.
     utc_offset_min: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A digest of the body as first stored, so a retry can be told from a different record.
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -80,7 +92,8 @@ class LogEntry:
 
     @declared_attr.directive
     def __table_args__(cls):
-        return (Index(f"ix_{cls.__tablename__}_patient_day", "patient_id", "local_date"),)
+        table = cls.__tablename__
+        return (Index(f"ix_{table}_patient_day", "patient_id", "local_date"), version_index(table))
 
 
 def fingerprint(data: dict) -> str:
@@ -122,6 +135,8 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     if inserted is not None:
         return inserted, True
     stored = session.get(model, record.id)
+    if stored is not None and getattr(stored, "deleted_at", None) is not None and repeats(stored):
+        raise Deleted("A record with this id was deleted; it stays deleted (make a new id for a new record).")
     if stored is None or not repeats(stored):
         raise Conflict("This id is already used by a different record.")
     return stored, False

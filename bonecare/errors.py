@@ -99,6 +99,29 @@ class Conflict(DomainError):
     status, type, title = 409, "conflict", "Conflict"
 
 
+class Deleted(Conflict):
+    """A create reuses the id of a record that was deleted: it stays deleted (a 200 would look like success)."""
+
+    type, title = "deleted", "Deleted"
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer the record's: the body gives the record as it is now, as
+    `current` (the route's schema dumps it: web.versions)."""
+
+    status, type, title = 412, "precondition-failed", "Precondition failed"
+
+    def __init__(self, record):
+        super().__init__("The record has changed since that version; `current` is the record as it is now.")
+        self.record = record
+
+
+class SyncExpired(DomainError):
+    """A changes feed `since` from before the oldest tombstone kept: deletions may have been missed."""
+
+    status, type, title = 410, "sync-expired", "Sync expired"
+
+
 class Invalid(DomainError):
     """The request is well-formed but breaks a rule (422)."""
 
@@ -134,6 +157,7 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
     server_time = ma.fields.String(metadata={"description": "the server's clock, on a clock-skew problem"})
+    current = ma.fields.Dict(metadata={"description": "the record as it is now, on a precondition-failed problem"})
 
 
 def problem(status: int, type_: str, title: str, detail: str, errors: dict | None = None, headers=None, extra=None):
@@ -174,6 +198,7 @@ _SLUGS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    412: "precondition-failed",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation-error",

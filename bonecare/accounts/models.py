@@ -3,16 +3,16 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bonecare.database import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, Versioned, new_id
 from bonecare.extensions import db
 
 SMOKING_STATUSES = ("never", "former", "current")
 
 
-class User(db.Model):
+class User(Versioned, db.Model):
     """A person who signs in: a patient, a clinician or an admin."""
 
     __tablename__ = "users"
@@ -27,6 +27,12 @@ class User(db.Model):
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the profile's, with its `version`
+    # A patient's change counter: every change to her records takes the next value, under this row's lock, so
+    # versions commit in order and the changes feed never skips one (sync.stamp).
+    sync_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The newest version of a tombstone pruned: a `since` below it may have missed a deletion (410 sync-expired).
+    sync_floor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuthSession(db.Model):

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.database import UTCDateTime
+from bonecare.database import UTCDateTime, Versioned
 from bonecare.extensions import db
 
 
-class CarePlan(db.Model):
+class CarePlan(Versioned, db.Model):
     """Daily intake targets, weekly exercise targets, the alcohol limit and the exemestane course of one patient."""
 
     __tablename__ = "care_plans"

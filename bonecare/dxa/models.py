@@ -6,15 +6,18 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.database import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, Versioned, new_id, version_index
 from bonecare.extensions import db
 
 
-class DxaAppointment(db.Model):
+class DxaAppointment(Versioned, db.Model):
     """A booked bone-density scan; cancelled ones keep a tombstone so reminders can be withdrawn."""
 
     __tablename__ = "dxa_appointments"
-    __table_args__ = (Index("ix_dxa_appointments_patient_day", "patient_id", "scheduled_for"),)
+    __table_args__ = (
+        Index("ix_dxa_appointments_patient_day", "patient_id", "scheduled_for"),
+        version_index("dxa_appointments"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -28,11 +31,14 @@ class DxaAppointment(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class DxaResult(db.Model):
+class DxaResult(Versioned, db.Model):
     """A scan's T-scores and the FRAX probabilities and vertebral fractures assessed with it."""
 
     __tablename__ = "dxa_results"
-    __table_args__ = (Index("ix_dxa_results_patient_day", "patient_id", "performed_on"),)
+    __table_args__ = (
+        Index("ix_dxa_results_patient_day", "patient_id", "performed_on"),
+        version_index("dxa_results"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -46,14 +52,18 @@ class DxaResult(db.Model):
     frax_with_bmd: Mapped[bool | None] = mapped_column(Boolean)
     hip_fracture: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class VitaminDLab(db.Model):
+class VitaminDLab(Versioned, db.Model):
     """A 25-OH vitamin D level as the laboratory reported it (value, unit), and in ng/mL for the rules."""
 
     __tablename__ = "vitamin_d_labs"
-    __table_args__ = (Index("ix_vitamin_d_labs_patient_day", "patient_id", "measured_on"),)
+    __table_args__ = (
+        Index("ix_vitamin_d_labs_patient_day", "patient_id", "measured_on"),
+        version_index("vitamin_d_labs"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -62,4 +72,5 @@ class VitaminDLab(db.Model):
     unit: Mapped[str] = mapped_column(String(8))  # "ng/mL" or "nmol/L"
     vitamin_d_25oh_ng_ml: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

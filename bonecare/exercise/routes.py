@@ -1,7 +1,7 @@
 """/api/v1/patients/{pid}/exercise"""
 
-from bonecare.exercise.schemas import ExerciseIn, ExerciseOut
+from bonecare.exercise.schemas import ExerciseIn, ExerciseOut, ExercisePatch
 from bonecare.exercise.service import exercise
 from bonecare.logbook.routes import log_blueprint
 
-bp = log_blueprint(exercise, ExerciseIn, ExerciseOut, noun="exercise", description="Exercise sessions")
+bp = log_blueprint(exercise, ExerciseIn, ExercisePatch, ExerciseOut, noun="exercise", description="Exercise sessions")

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.exercise.models import INTENSITIES, KINDS
-from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, StatedOffset, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Patch, StatedOffset, Strict
 
 
 class ExerciseIn(StatedOffset, Strict):
@@ -15,6 +15,10 @@ class ExerciseIn(StatedOffset, Strict):
     kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
     intensity = ma.fields.String(load_default=None, validate=validate.OneOf(INTENSITIES))
     note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class ExercisePatch(Patch, ExerciseIn):
+    """Any of an exercise session's fields but its id."""
 
 
 class ExerciseOut(LogEntryOut):

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, StatedOffset, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, LogEntryOut, Patch, StatedOffset, Strict
 
 CALCIUM_MG_PER_ENTRY_MAX = 5000
 VITAMIN_D_IU_PER_ENTRY_MAX = 100_000
@@ -20,7 +20,9 @@ class Dose(Strict):
     product = ma.fields.String(load_default=None, validate=validate.Length(max=200))
 
     @ma.validates_schema
-    def _something_taken(self, data, **kwargs):
+    def _something_taken(self, data, partial=False, **kwargs):
+        if partial:  # a PATCH: the service checks the entry as it will be
+            return
         if not (data.get("calcium_mg", 0) > 0 or data.get("vitamin_d_iu", 0) > 0):
             raise ma.ValidationError("At least one of calcium_mg and vitamin_d_iu must be above 0.", "calcium_mg")
 
@@ -30,6 +32,10 @@ class IntakeIn(StatedOffset, Dose):
     id = ClientId()
     taken_at = AwareDateTime(required=True)
     note = ma.fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class IntakePatch(Patch, IntakeIn):
+    """Any of an intake entry's fields but its id."""
 
 
 class IntakeOut(LogEntryOut):

@@ -1,4 +1,4 @@
-"""The HTTP face of a LogBook: list, create (idempotent), get and delete."""
+"""The HTTP face of a LogBook: list, create (idempotent), get, edit and delete (with If-Match)."""
 
 import uuid
 
@@ -10,9 +10,10 @@ from bonecare.extensions import db
 from bonecare.logbook.service import LogBook
 from bonecare.web import Blueprint
 from bonecare.web.schemas import LogQuery, page_of
+from bonecare.web.versions import conditional, if_match, tagged
 
 
-def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, description: str) -> Blueprint:
+def log_blueprint(book: LogBook, in_schema, patch_schema, out_schema, *, noun: str, description: str) -> Blueprint:
     """A blueprint serving /api/v1/patients/{pid}/<resource> for one log."""
     bp = Blueprint(book.resource, __name__, url_prefix="/api/v1/patients", description=description)
     page_schema = page_of(out_schema, f"{out_schema.__name__.removesuffix('Out')}Page")
@@ -38,13 +39,21 @@ def log_blueprint(book: LogBook, in_schema, out_schema, *, noun: str, descriptio
     class Item(MethodView):
         @bp.response(200, out_schema)
         def get(self, pid, entry_id: uuid.UUID):
-            return book.get(db.session, current_user(), pid, entry_id, now())
+            return tagged(book.get(db.session, current_user(), pid, entry_id, now()))
+
+        @bp.arguments(patch_schema)
+        @bp.response(200, out_schema)
+        @conditional(out_schema)
+        def patch(self, changes, pid, entry_id: uuid.UUID):
+            return tagged(book.edit(db.session, current_user(), pid, entry_id, changes, if_match(), now()))
 
         @bp.response(204)
+        @conditional(out_schema)
         def delete(self, pid, entry_id: uuid.UUID):
-            book.delete(db.session, current_user(), pid, entry_id, now())
+            book.delete(db.session, current_user(), pid, entry_id, if_match(), now())
 
-        get.__doc__ = f"One {noun} entry."
-        delete.__doc__ = f"Delete a {noun} entry; a tombstone is kept for sync."
+        get.__doc__ = f"One {noun} entry, with its version as ETag."
+        patch.__doc__ = f"Edit a {noun} entry: any field but its id; a new instant moves its local date."
+        delete.__doc__ = f"Delete a {noun} entry; a tombstone is kept for sync, and deleting again is a 204."
 
     return bp

@@ -1,13 +1,16 @@
-"""The use cases the patient's logs (intake, exercise) share: create once, list, get, delete with a tombstone.
-Each use case is one transaction, committed at its end (with a clinician's access-log row)."""
+"""The use cases the patient's logs (intake, exercise) share: create once, list, get, edit, delete with a
+tombstone. Each use case is one transaction, committed at its end (with a clinician's access-log row); each
+change takes the patient's next version (accounts.sync)."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
+from bonecare.accounts.sync import check_version, stamp
 from bonecare.database import fingerprint, insert_once, owned
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
@@ -46,13 +49,13 @@ class LogBook:
     model: type
     resource: str
     instant_field: str
+    check: Callable | None = None  # an entry as edited must still pass this (raises Invalid)
 
     def log(self, session, caller, pid, data: dict, now: datetime):
         """Store an entry, or recognise a retry (same id, same body): returns (entry, created); another body: 409."""
         patient = open_record(session, caller, pid, resource=self.resource, action="create", now=now).patient
         instant = data[self.instant_field]
-        if instant > now + FUTURE_TOLERANCE:
-            raise ClockSkew("The instant is in the future: check the device's clock.", self.instant_field, now)
+        self._check_instant(instant, now)
         # The offset stays out of the digest: the same instant spelled at another offset is still a retry (and
         # entries stored before the offset was kept still recognise theirs).
         digest = fingerprint({key: value for key, value in data.items() if key != "utc_offset_min"})
@@ -67,8 +70,36 @@ class LogBook:
         entry, created = insert_once(
             session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
         )
+        if created:
+            stamp(session, patient.id, entry, now)
         session.commit()
         return entry, created
+
+    def _check_instant(self, instant: datetime, now: datetime) -> None:
+        if instant > now + FUTURE_TOLERANCE:
+            raise ClockSkew("The instant is in the future: check the device's clock.", self.instant_field, now)
+
+    def edit(self, session, caller, pid, entry_id, changes: dict, expected: int | None, now: datetime):
+        """Change a live entry's fields (If-Match: at the version expected); a new instant moves its local date
+        to the one at its stated offset."""
+        access = open_record(
+            session, caller, pid, resource=self.resource, action="update", resource_id=entry_id, now=now
+        )
+        patient = access.patient
+        entry = owned(session, self.model, patient, entry_id)
+        check_version(entry, expected)
+        if self.instant_field in changes:
+            self._check_instant(changes[self.instant_field], now)
+        for field, value in changes.items():
+            setattr(entry, field, value)
+        if self.instant_field in changes:
+            instant = getattr(entry, self.instant_field)
+            entry.local_date = stated_local_date(instant, entry.utc_offset_min, patient.timezone)
+        if self.check:
+            self.check(entry)
+        stamp(session, patient.id, entry, now)
+        session.commit()
+        return entry
 
     def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of entries, newest first."""
@@ -84,12 +115,14 @@ class LogBook:
         session.commit()
         return entry
 
-    def delete(self, session, caller, pid, entry_id, now: datetime) -> None:
+    def delete(self, session, caller, pid, entry_id, expected: int | None, now: datetime) -> None:
         """Leave a tombstone, so a phone can sync the deletion; deleting twice is harmless."""
         access = open_record(
             session, caller, pid, resource=self.resource, action="delete", resource_id=entry_id, now=now
         )
         entry = owned(session, self.model, access.patient, entry_id, live=False)
         if entry.deleted_at is None:
+            check_version(entry, expected)
             entry.deleted_at = now
+            stamp(session, access.patient.id, entry, now)
         session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bonecare.accounts.models import AuthSession
-from bonecare.database import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, Versioned, new_id, version_index
 from bonecare.extensions import db
 
 # The states an occurrence ends in; "pending" and "claimed" are the only others.
@@ -20,10 +20,11 @@ ACTIONS = ("opened", "done", "snooze", "dismiss")
 SNOOZE = "snooze:"
 
 
-class Reminder(db.Model):
+class Reminder(Versioned, db.Model):
     """A patient's rule: remind me of <kind> at <local time> on <days>."""
 
     __tablename__ = "reminders"
+    __table_args__ = (version_index("reminders"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -51,11 +52,12 @@ def _target_hash_of(context) -> str:
     return target_hash(row["platform"], row.get("endpoint") or row.get("token"))
 
 
-class Device(db.Model):
+class Device(Versioned, db.Model):
     """A push target (a Web Push subscription, an FCM or an APNs token) of one app install, bound to the login
     session that registered it: that session's sign-out stops its reminders. One target is one device."""
 
     __tablename__ = "devices"
+    __table_args__ = (version_index("devices"),)
 
     # The id the app makes once per install (PUT …/devices/{installation_id}), or the server's for a POST.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -67,13 +69,15 @@ class Device(db.Model):
     auth: Mapped[str | None] = mapped_column(String(100))
     token: Mapped[str | None] = mapped_column(Text)
     # sha256 of the platform and its endpoint or token: the unique key (a 4 KiB token is too long for an index).
-    target_hash: Mapped[str] = mapped_column(String(64), unique=True, default=_target_hash_of)
+    # None on a tombstone: a deleted device gives its target up
+    target_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=_target_hash_of)
     app_version: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(35))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     login: Mapped[AuthSession | None] = relationship(lazy="joined")
 
     @property

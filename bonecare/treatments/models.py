@@ -6,15 +6,15 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.database import UTCDateTime, new_id
+from bonecare.database import UTCDateTime, Versioned, new_id, version_index
 from bonecare.extensions import db
 
 
-class Treatment(db.Model):
+class Treatment(Versioned, db.Model):
     """One agent from its start to its stop (open while stopped_on is null), with its last dose."""
 
     __tablename__ = "treatments"
-    __table_args__ = (Index("ix_treatments_patient_day", "patient_id", "started_on"),)
+    __table_args__ = (Index("ix_treatments_patient_day", "patient_id", "started_on"), version_index("treatments"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

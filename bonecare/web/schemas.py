@@ -65,6 +65,8 @@ class StatedOffset(ma.Schema):
 
     @ma.post_load(pass_original=True)
     def _stated_offset(self, data, original, **kwargs):
+        if self.instant_field not in data:  # a PATCH that keeps the instant keeps its offset
+            return data
         raw = original[self.instant_field].strip().upper()
         offset = data[self.instant_field].utcoffset()
         data["utc_offset_min"] = None if raw.endswith("Z") else int(offset.total_seconds() // 60)
@@ -75,6 +77,13 @@ def validate_timezone(name: str) -> None:
     """An IANA time zone that is a place (Area/Location, e.g. Europe/Lisbon) or UTC, that the pinned tzdata knows."""
     if name not in places():
         raise ma.ValidationError("Unknown time zone: use an IANA Area/Location name such as Europe/Lisbon, or UTC.")
+
+
+class Patch:
+    """A create schema as a PATCH body: any subset of its fields but the id; an absent field keeps its value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, exclude=("id",), **kwargs)
 
 
 class ClientId(ma.fields.UUID):
@@ -154,3 +163,5 @@ class LogEntryOut(ma.Schema):
     )
     created_at = AwareDateTime()
     deleted_at = AwareDateTime(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "grows with each change; the ETag a write's If-Match names"})
+    updated_at = AwareDateTime(allow_none=True)

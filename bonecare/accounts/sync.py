@@ -1,0 +1,30 @@
+"""A patient's change counter: every change to one of her records takes its next value as the record's version,
+under her row's lock, so versions commit in the order they were given and a changes feed read by version never
+skips one that commits late."""
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from bonecare.accounts.models import User
+from bonecare.errors import PreconditionFailed
+
+
+def stamp(session, patient_id, record, now: datetime) -> int:
+    """Give a changed record (or tombstone) the patient's next version and `updated_at`; the row lock this takes
+    is held until the use case commits."""
+    version = session.execute(
+        update(User)
+        .where(User.id == patient_id)
+        .values(sync_clock=User.sync_clock + 1)
+        .returning(User.sync_clock)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    record.version, record.updated_at = version, now
+    return version
+
+
+def check_version(record, expected: int | None) -> None:
+    """If-Match: a write that names a version must name the record's current one (else a 412 with the record)."""
+    if expected is not None and record.version != expected:
+        raise PreconditionFailed(record)
