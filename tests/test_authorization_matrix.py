@@ -97,6 +97,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
             ("GET", f"{P}/{log}"): row(SHARED),
             ("POST", f"{P}/{log}"): row(PATIENT_ONLY, body=_create(f"{P}/{log}")),
             ("GET", f"{P}/{log}/{{entry_id}}"): row(SHARED),
+            ("PATCH", f"{P}/{log}/{{entry_id}}"): row(PATIENT_ONLY, body={"note": "after lunch"}),
             ("DELETE", f"{P}/{log}/{{entry_id}}"): row(PATIENT_ONLY),
         }.items()
     },
