@@ -66,6 +66,7 @@ def _blueprints() -> list:
     from bonecare.assessment import routes as assessment
     from bonecare.audit import routes as audit
     from bonecare.careplan import routes as careplan
+    from bonecare.changes import routes as changes
     from bonecare.clinician import routes as clinician
     from bonecare.dxa import routes as dxa
     from bonecare.education import routes as education
@@ -90,6 +91,7 @@ def _blueprints() -> list:
         audit,
         clinician,
         reminders,
+        changes,
         education,
     )
     return [health.bp, *(part.bp for part in parts)]

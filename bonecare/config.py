@@ -44,6 +44,7 @@ def from_env() -> dict:
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("BONECARE_ACCESS_TOKEN_MINUTES", "15"))),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("BONECARE_REFRESH_TOKEN_DAYS", "30"))),
         "BONECARE_REFRESH_GRACE_SECONDS": int(env.get("BONECARE_REFRESH_GRACE_SECONDS", "60")),
+        "BONECARE_TOMBSTONE_DAYS": int(env.get("BONECARE_TOMBSTONE_DAYS", "90")),
         "RATELIMIT_STORAGE_URI": env.get("BONECARE_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("BONECARE_RATELIMIT_ENABLED", "1") == "1",
         "BONECARE_RATELIMIT_FAIL": env.get("BONECARE_RATELIMIT_FAIL", "open"),

@@ -44,6 +44,7 @@ POLICY = {
     "adherence": Rule(BOTH, NOBODY),
     "assessment": Rule(BOTH, NOBODY),
     "education": Rule(BOTH, NOBODY),
+    "changes": Rule(BOTH, NOBODY),
 }
 READS = ("read", "list")
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
+from bonecare.accounts.sync import stamp
 from bonecare.database import UTCDateTime
 from bonecare.errors import Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
@@ -44,6 +45,7 @@ def register(session, data: dict, now: datetime) -> User:
     """A new patient, who joins the inviting clinician's care when a code comes along."""
     code = data.pop("invitation_code", None)
     patient = create_user(session, role="patient", now=now, **data)
+    stamp(session, patient.id, patient, now)  # her profile is the first record she syncs
     if code:
         _spend_invitation(session, code, patient, now)  # a bad code rolls the new account back too
     session.commit()

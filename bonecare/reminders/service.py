@@ -48,7 +48,7 @@ def _check_dose(reminder: Reminder) -> None:
         raise Invalid("Only a supplement reminder can log a dose when done.", "log_on_done")
 
 
-def _view(reminder: Reminder, timezone: str, now: datetime) -> dict:
+def reminder_view(reminder: Reminder, timezone: str, now: datetime) -> dict:
     """A rule as the API shows it, with when it fires next."""
     fires = next_fire(reminder.time_of_day, reminder.days_of_week, timezone, now) if reminder.enabled else None
     return {
@@ -73,7 +73,7 @@ def list_reminders(session, caller, pid, query: dict, now: datetime) -> dict:
         query.get("cursor"),
     )
     session.commit()  # a clinician's read is logged
-    return {"items": [_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
+    return {"items": [reminder_view(r, patient.timezone, now) for r in rows], "next_cursor": cursor}
 
 
 def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[dict, bool]:
@@ -98,7 +98,7 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     if created:
         plan(session, now, reminder_id=stored.id)
     session.commit()  # the rule and its plan, together
-    return _view(stored, patient.timezone, now), created
+    return reminder_view(stored, patient.timezone, now), created
 
 
 def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict, now: datetime) -> dict:
@@ -113,7 +113,7 @@ def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict,
     reminder.updated_at = now
     plan(session, now, reminder_id=reminder.id)
     session.commit()
-    return _view(reminder, patient.timezone, now)
+    return reminder_view(reminder, patient.timezone, now)
 
 
 def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime) -> None:

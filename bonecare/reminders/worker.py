@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bonecare.changes import service as changes
 from bonecare.clock import FixedClock
 from bonecare.errors import log_withheld, unavailable
 from bonecare.extensions import db
@@ -79,9 +80,12 @@ def run_recover(app, now: datetime | None = None) -> int:
 
 
 def run_prune(app, now: datetime | None = None) -> int:
-    """Forget finished occurrences past the kept history: one transaction."""
+    """Forget finished occurrences past the kept history, and tombstones past BONECARE_TOMBSTONE_DAYS: one
+    transaction."""
     with app.app_context():
-        pruned = queue.prune(db.session, _clock(app, now).now())
+        moment = _clock(app, now).now()
+        pruned = queue.prune(db.session, moment)
+        pruned += changes.prune(db.session, moment, app.config["BONECARE_TOMBSTONE_DAYS"])
         db.session.commit()
         return pruned
 
