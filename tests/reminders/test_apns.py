@@ -102,7 +102,8 @@ def test_a_reminder_reaches_apns_with_the_topic_a_valid_provider_token_and_a_gen
         "actions": [{"action": "done", "title": "Done"}, {"action": "snooze", "title": "Remind me later"}],
         "url": "/today",
     }
-    assert not any(word in request["body"].decode() for word in ("600", "800", "Calcichew", "mg"))
+    without_ids = request["body"].decode().replace(str(occurrence.id), "")  # a random id may hold "600" or "800"
+    assert not any(word in without_ids for word in ("600", "800", "Calcichew", "mg"))
 
 
 @pytest.mark.parametrize(
