@@ -30,6 +30,7 @@ SCHEMAS = {
     "treatment": TreatmentOut,
 }
 assert SCHEMAS.keys() == KINDS.keys()
+_DUMPERS = {name: schema() for name, schema in SCHEMAS.items()}  # made once: a schema costs more to make than to use
 
 
 class ChangesQuery(Strict):
@@ -57,7 +58,7 @@ class ChangeOut(ma.Schema):
 
     def _record(self, change: dict):
         record = change["record"]
-        return None if record is None else SCHEMAS[change["type"]]().dump(record)
+        return None if record is None else _DUMPERS[change["type"]].dump(record)
 
 
 class ChangesOut(ma.Schema):

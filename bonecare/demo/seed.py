@@ -116,6 +116,20 @@ def _insert(session, model, rows: list[dict]) -> None:
         session.execute(insert(model.__table__), rows[start : start + BATCH])
 
 
+def _number(users: list[dict], tables: list[list[dict]]) -> None:
+    """Version each patient's records 1, 2, … as the app would have (her profile first), and set her counter."""
+    clocks = {user["id"]: 1 for user in users}
+    for user in users:
+        user["version"], user["updated_at"] = 1, user["created_at"]
+    for rows in tables:
+        for row in rows:
+            clocks[row["patient_id"]] += 1
+            row["version"] = clocks[row["patient_id"]]
+            row.setdefault("updated_at", row.get("created_at"))
+    for user in users:
+        user["sync_clock"] = clocks[user["id"]]
+
+
 def seed(
     session,
     *,
@@ -172,9 +186,7 @@ def seed(
             labs += lab_rows
             appointments += booked
             courses += treated
-    _insert(session, User, users)
-    _insert(session, CareTeamMember, team)
-    for model, rows in (
+    records = (
         (Intake, intake),
         (Exercise, exercise),
         (HabitDay, habits),
@@ -182,7 +194,11 @@ def seed(
         (VitaminDLab, labs),
         (DxaAppointment, appointments),
         (Treatment, courses),
-    ):
+    )
+    _number(users, [rows for _, rows in records])
+    _insert(session, User, users)
+    _insert(session, CareTeamMember, team)
+    for model, rows in records:
         _insert(session, model, rows)
     session.commit()
     counts.intake, counts.exercise, counts.habits = len(intake), len(exercise), len(habits)
