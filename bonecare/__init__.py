@@ -14,7 +14,7 @@ from bonecare import errors
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 from bonecare.ops import health
-from bonecare.web import docs, openapi, transport
+from bonecare.web import batch, docs, openapi, transport
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -92,7 +92,7 @@ def _blueprints() -> list:
         reminders,
         education,
     )
-    return [health.bp, *(part.bp for part in parts)]
+    return [health.bp, *(part.bp for part in parts), batch.bp]
 
 
 def _commands() -> list:
