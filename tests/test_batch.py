@@ -306,6 +306,7 @@ def test_a_header_the_batch_sets_itself_is_refused_in_a_request(auth, name):
         ('{"requests": [{"id": "1", "method": "GET", "url": 7}]}', 422),
         ('{"requests": [{"id": "1", "method": "POST", "url": "/patients/me/intake", "body": []}]}', 422),
         ('{"requests": [{"id": "1", "method": "POST", "url": "/patients/me/intake", "body": "x"}]}', 422),
+        ('{"requests": [{"id": "1", "method": "POST", "url": "/patients/me/intake", "body": null}]}', 422),
         ('{"requests": [{"id": "1", "method": "GET", "url": "/patients/me", "headers": []}]}', 422),
         ('{"requests": [{"id": "1", "method": "GET", "url": "/patients/me", "headers": {"Accept": 1}}]}', 422),
         (

@@ -97,7 +97,8 @@ class SubRequestIn(Strict):
             "maxLength": 2048,
         },
     )
-    body = ma.fields.Dict(keys=ma.fields.String(), load_default=None, allow_none=True)
+    # Not nullable: a request without a body leaves it out (a nullable free-form object has no plain client type).
+    body = ma.fields.Dict(keys=ma.fields.String(), metadata={"description": "a JSON object"})
     headers = ma.fields.Dict(
         keys=ma.fields.String(validate=_passable_header),
         values=ma.fields.String(validate=_header_value, metadata={"pattern": r"^[\t\x20-\x7e]*$", "maxLength": 4096}),
@@ -173,7 +174,7 @@ def run(sub: dict) -> dict:
         base_url=request.root_url,
         headers={**sub["headers"], "Authorization": request.headers.get("Authorization", "")},
         environ_base={"REMOTE_ADDR": request.remote_addr},  # the client's address (for rate limits), as alone
-        **({"json": sub["body"]} if sub["body"] is not None else {}),
+        **({"json": sub["body"]} if "body" in sub else {}),
     )
     try:
         environ = builder.get_environ()
