@@ -123,6 +123,15 @@ def test_requests_run_in_order_each_seeing_what_the_one_before_stored(auth):
     assert got[4]["body"]["items"][0]["deleted_at"] is not None
 
 
+def test_a_quota_counts_what_the_earlier_requests_of_the_batch_stored(auth):
+    patient = auth.as_patient()
+    reminder = {"kind": "supplement", "time_of_day": "08:00", "enabled": True}
+    got = answered(patient, *(sub(str(i), "POST", f"{ME}/reminders", reminder) for i in range(21)))
+    assert [a["status"] for a in got] == [201] * 20 + [422]
+    assert "at most 20" in got[20]["body"]["detail"]
+    assert len(patient.get(f"{API}{ME}/reminders").json["items"]) == 20
+
+
 def test_a_query_string_reaches_the_endpoint(auth):
     patient = auth.as_patient()
     for hour in ("07", "08", "09"):

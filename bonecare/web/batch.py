@@ -173,7 +173,8 @@ def run(sub: dict) -> dict:
         method=sub["method"],
         base_url=request.root_url,
         headers={**sub["headers"], "Authorization": request.headers.get("Authorization", "")},
-        environ_base={"REMOTE_ADDR": request.remote_addr},  # the client's address (for rate limits), as alone
+        # The client's address (rate limits key on it), as when it sends the request alone.
+        environ_base={"REMOTE_ADDR": request.remote_addr} if request.remote_addr else None,
         **({"json": sub["body"]} if "body" in sub else {}),
     )
     try:
