@@ -14,7 +14,7 @@ from bonecare import errors
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
 from bonecare.ops import health
-from bonecare.web import docs, openapi, transport
+from bonecare.web import batch, docs, openapi, transport
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -94,7 +94,7 @@ def _blueprints() -> list:
         changes,
         education,
     )
-    return [health.bp, *(part.bp for part in parts)]
+    return [health.bp, *(part.bp for part in parts), batch.bp]
 
 
 def _commands() -> list:

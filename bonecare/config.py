@@ -51,6 +51,7 @@ def from_env() -> dict:
         "BONECARE_DB_CONNECT_TIMEOUT": int(env.get("BONECARE_DB_CONNECT_TIMEOUT", "3")),
         "BONECARE_AUTH_RATE_LIMIT": env.get("BONECARE_AUTH_RATE_LIMIT", "10 per minute"),
         "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": env.get("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "BONECARE_BATCH_RATE_LIMIT": env.get("BONECARE_BATCH_RATE_LIMIT", "60 per minute"),
         "BONECARE_TRUSTED_PROXIES": int(env.get("BONECARE_TRUSTED_PROXIES", "0")),
         "BONECARE_INLINE_WORKER": env.get("BONECARE_INLINE_WORKER", "0") == "1",
         "BONECARE_PUSH_BACKEND": env.get("BONECARE_PUSH_BACKEND", "log"),

@@ -51,6 +51,12 @@ def _create(path):
     return lambda world, actor: w.body_for(path, world)
 
 
+def _batch(world, actor):
+    """A batch reading the patient's profile: every signed-in caller gets in (200); the sub-request answers as that
+    path alone would, 200 for the patient and her clinician, 404 for the others (tests/test_batch.py)."""
+    return {"requests": [{"id": "profile", "method": "GET", "url": f"/patients/{world.patient.id}"}]}
+
+
 EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): row(PUBLIC),
     ("GET", "/readyz"): row(PUBLIC),
@@ -61,6 +67,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("POST", f"{A}/auth/refresh"): row(SIGNED_IN, token="refresh", body={}),
     ("POST", f"{A}/auth/logout"): row(SIGNED_IN),
     ("POST", f"{A}/invitations"): row(CLINICIANS, body={}),
+    ("POST", f"{A}/batch"): row(SIGNED_IN, body=_batch),
     ("GET", f"{A}/education"): row(PUBLIC),
     ("GET", f"{A}/education/{{slug}}"): row(PUBLIC),
     ("GET", f"{P}"): row(SHARED),

@@ -3,11 +3,13 @@
 import http.client
 import json
 import socket
+import uuid
 
 import pytest
 
 from bonecare.errors import PROBLEM_TYPE_BASE
-from tests.server import app_env, free_port, gunicorn
+from tests import world
+from tests.server import app_env, free_port, gunicorn, http_call
 
 OVER_LIMIT = b'{"email": "' + b"a" * (65 * 1024) + b'"}'
 
@@ -86,3 +88,23 @@ def test_a_body_too_long_to_drain_gets_413_with_connection_close(server):
     assert head.startswith(b"HTTP/1.1 413 ")
     assert b"\r\nConnection: close\r\n" in head
     assert json.loads(body)["type"] == PROBLEM_TYPE_BASE + "payload-too-large"
+
+
+def test_a_batch_up_to_1_mib_is_read_whole_declared_or_chunked_and_over_it_is_413(server):
+    patient = world.register(http_call(f"http://127.0.0.1:{server}"), f"batch-{uuid.uuid4().hex[:8]}@example.org")
+    entry = {"taken_at": "2026-03-08T08:00:00Z", "calcium_mg": 500, "source": "supplement", "note": "n" * 1000}
+    requests_ = [{"id": str(i), "method": "POST", "url": "/patients/me/intake", "body": entry} for i in range(200)]
+    body = json.dumps({"requests": requests_}).encode()
+    assert 64 * 1024 < len(body) < 1024 * 1024
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {patient.access}"}
+    conn = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+    for chunked in (False, True):
+        sent = iter([body[:100_000], body[100_000:]]) if chunked else body
+        conn.request("POST", "/api/v1/batch", body=sent, headers=headers, encode_chunked=chunked)
+        response = conn.getresponse()
+        assert response.status == 200
+        assert {answer["status"] for answer in json.loads(response.read())["responses"]} == {201}
+    over = json.dumps({"requests": [{**requests_[0], "body": {**entry, "note": "n" * (1024 * 1024)}}]}).encode()
+    conn.request("POST", "/api/v1/batch", body=over, headers=headers)
+    _assert_413(conn.getresponse())
+    conn.close()

@@ -1,6 +1,6 @@
 """Bearer-token authentication for every endpoint but the public ones."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from flask_jwt_extended import current_user as _jwt_user
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
@@ -9,7 +9,7 @@ from bonecare.accounts.models import User
 from bonecare.accounts.service import live_session_user
 from bonecare.errors import DomainError, Forbidden, SessionRevoked, TokenExpired, TokenInvalid, TokenMissing, problem
 from bonecare.extensions import db, jwt
-from bonecare.web import Blueprint
+from bonecare.web import Blueprint, view_method
 
 
 def public(func):
@@ -44,20 +44,10 @@ def current_sid() -> str:
     return get_jwt()["sid"]
 
 
-def _view_method():
-    """The function that will answer this request (the MethodView's method, for class views).
-
-    A HEAD is answered by the GET (as Flask's MethodView does), so it is checked as that GET."""
-    view = current_app.view_functions.get(request.endpoint) if request.url_rule else None
-    cls = getattr(view, "view_class", None)
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    return getattr(cls, method, None) if cls else view
-
-
 def _authenticate():
     if not request.path.startswith("/api/v1/") or request.method == "OPTIONS":
         return None
-    method = _view_method()
+    method = view_method()
     if method is None:
         return None  # 404/405 answer on their own
     if getattr(method, "bonecare_refresh", False):

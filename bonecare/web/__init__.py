@@ -4,6 +4,7 @@ import re
 from http import HTTPStatus
 
 import flask_smorest
+from flask import current_app, request
 from flask.views import MethodView
 
 from bonecare.web.parser import StrictParser
@@ -62,3 +63,14 @@ class Blueprint(flask_smorest.Blueprint):
         if method in ("POST", "PUT", "PATCH"):
             errors["413"] = HTTPStatus.REQUEST_ENTITY_TOO_LARGE.name
         return errors
+
+
+def view_method():
+    """The function that will answer this request (the MethodView's method, for class views), where its marks
+    (`bonecare_public`, a body limit) are read; None when no route matches.
+
+    A HEAD is answered by the GET (as Flask's MethodView does), so it is that GET."""
+    view = current_app.view_functions.get(request.endpoint) if request.url_rule else None
+    cls = getattr(view, "view_class", None)
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    return getattr(cls, method, None) if cls else view

@@ -5,6 +5,8 @@ import io
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bonecare.web import view_method
+
 # An over-limit body up to this size is read and dropped before the 413, so that the connection stays usable for
 # the client's next request; gunicorn.conf.py closes the connection (and the 413 says so) when a longer one is
 # declared. gunicorn itself drops at most 64 KiB of an unread body and then closes, whatever it announced.
@@ -22,9 +24,21 @@ DOCS_CSP = (
 )
 
 
+def body_limit(size: int):
+    """Mark a view method as taking a body of up to `size` bytes (at most DRAIN_LIMIT) instead of MAX_CONTENT_LENGTH."""
+
+    def mark(func):
+        func.bonecare_body_limit = size
+        return func
+
+    return mark
+
+
 def limit_body():
-    """A body over MAX_CONTENT_LENGTH is a 413 problem, whether its length is declared or it comes chunked."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    """A body over MAX_CONTENT_LENGTH (or the view's own body_limit) is a 413 problem, whether its length is declared
+    or it comes chunked."""
+    limit = getattr(view_method(), "bonecare_body_limit", None) or current_app.config["MAX_CONTENT_LENGTH"]
+    request.max_content_length = limit  # so that werkzeug, reading the body later, holds the same limit
     environ, length = request.environ, request.content_length
     if length is None:
         chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
