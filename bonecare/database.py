@@ -73,6 +73,11 @@ def version_of(record) -> int:
     return record["version"] if isinstance(record, dict) else record.version
 
 
+def holds(record, values: dict) -> bool:
+    """Whether a stored record (if any) already holds these values: a write of them would store nothing."""
+    return record is not None and all(getattr(record, field) == value for field, value in values.items())
+
+
 def assign(record, values: dict) -> bool:
     """Set a record's fields to these values; whether any of them changed (a retry that changes none stores
     nothing, and takes no version)."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.database import insert_once, owned
+from bonecare.database import holds, insert_once, owned
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
@@ -61,7 +61,7 @@ class Records:
 
 def _repeats(stored, patient, data: dict) -> bool:
     """Whether a create with this body repeats the stored record."""
-    return stored.patient_id == patient.id and all(getattr(stored, k) == v for k, v in data.items())
+    return stored.patient_id == patient.id and holds(stored, data)
 
 
 appointments = Records(DxaAppointment, "dxa_appointments", "scheduled_for", past=False)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.sync import check_version, stamp
-from bonecare.database import insert_for
+from bonecare.database import holds, insert_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
 from bonecare.localtime import latest_today
@@ -38,7 +38,7 @@ def put(session, caller, pid, day: date, data: dict, expected: int | None, now: 
     before = _day(session, patient, day)
     check_version(before, expected)
     created = before is None or before.deleted_at is not None
-    if not created and all(getattr(before, field) == value for field, value in data.items()):
+    if not created and holds(before, data):
         session.commit()  # a retry stores nothing (a clinician's access-log row still does)
         return before, False
     values = {"cigarettes": data["cigarettes"], "alcohol_drinks": data["alcohol_drinks"], "updated_at": now}
