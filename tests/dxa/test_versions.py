@@ -7,7 +7,7 @@ import pytest
 from tests.dxa.test_routes import RESULT, url
 from tests.factories import log_habits, log_intake
 from tests.problems import assert_problem
-from tests.versions import assert_stale, assert_tagged, match
+from tests.versions import assert_stale, assert_stays_deleted, assert_tagged, match
 
 
 @pytest.fixture
@@ -66,10 +66,6 @@ def test_a_matching_if_match_changes_and_cancels(care, appointment):
 def test_cancelling_twice_is_204_and_rebooking_its_id_is_409_deleted(care):
     patient, clinician = care
     body = {"id": str(uuid.uuid4()), "scheduled_for": "2026-05-01"}
-    booked = clinician.post(url(patient, "dxa/appointments"), json=body).json
-    item = url(patient, f"dxa/appointments/{booked['id']}")
-    assert clinician.delete(item).status_code == 204
-    assert clinician.delete(item).status_code == 204
+    booked = assert_stays_deleted(clinician, url(patient, "dxa/appointments"), body)
     (tombstone,) = patient.get("/api/v1/patients/me/dxa/appointments?include_deleted=true").json["items"]
     assert tombstone["version"] > booked["version"]
-    assert_problem(clinician.post(url(patient, "dxa/appointments"), json=body), 409, "deleted")

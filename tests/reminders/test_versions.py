@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bonecare.extensions import db
 from bonecare.reminders.models import Device
 from tests.problems import assert_problem
-from tests.versions import assert_stale, assert_tagged, match
+from tests.versions import assert_stale, assert_stays_deleted, assert_tagged, match
 
 REMINDERS = "/api/v1/patients/me/reminders"
 DEVICES = "/api/v1/patients/me/devices"
@@ -56,11 +56,7 @@ def test_a_matching_if_match_changes_and_deletes_a_rule(auth):
 
 def test_deleting_a_rule_twice_is_204_and_its_id_stays_deleted(auth):
     patient = auth.as_patient()
-    body = {**RULE, "id": str(uuid.uuid4())}
-    patient.post(REMINDERS, json=body)
-    assert patient.delete(f"{REMINDERS}/{body['id']}").status_code == 204
-    assert patient.delete(f"{REMINDERS}/{body['id']}").status_code == 204
-    assert_problem(patient.post(REMINDERS, json=body), 409, "deleted")
+    assert_stays_deleted(patient, REMINDERS, {**RULE, "id": str(uuid.uuid4())})
     assert patient.get(REMINDERS).json["items"] == []
 
 
