@@ -68,6 +68,25 @@ class Versioned:
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+def version_of(record) -> int:
+    """A record's version, whether a row or the dict a service shows it as."""
+    return record["version"] if isinstance(record, dict) else record.version
+
+
+def holds(record, values: dict) -> bool:
+    """Whether a stored record (if any) already holds these values: a write of them would store nothing."""
+    return record is not None and all(getattr(record, field) == value for field, value in values.items())
+
+
+def assign(record, values: dict) -> bool:
+    """Set a record's fields to these values; whether any of them changed (a retry that changes none stores
+    nothing, and takes no version)."""
+    changed = {field: value for field, value in values.items() if getattr(record, field) != value}
+    for field, value in changed.items():
+        setattr(record, field, value)
+    return bool(changed)
+
+
 def version_index(table: str) -> Index:
     """The index the changes feed reads a patient's records of one table by."""
     return Index(f"ix_{table}_patient_version", "patient_id", "version")

@@ -157,7 +157,10 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
     server_time = ma.fields.String(metadata={"description": "the server's clock, on a clock-skew problem"})
-    current = ma.fields.Dict(metadata={"description": "the record as it is now, on a precondition-failed problem"})
+    current = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "the record as it is now, on a precondition-failed problem (null: none is stored)"},
+    )
 
 
 def problem(status: int, type_: str, title: str, detail: str, errors: dict | None = None, headers=None, extra=None):

@@ -25,20 +25,24 @@ class Caller:
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.tokens['access_token']}"} if self.tokens else {}
 
+    def send(self, method: str, url, headers=None, **kw):
+        """A request with this caller's token, and any further headers (If-Match)."""
+        return self.client.open(url, method=method, headers={**self.headers, **(headers or {})}, **kw)
+
     def get(self, url, **kw):
-        return self.client.get(url, headers=self.headers, **kw)
+        return self.send("GET", url, **kw)
 
     def post(self, url, json=None, **kw):
-        return self.client.post(url, json=json, headers=self.headers, **kw)
+        return self.send("POST", url, json=json, **kw)
 
     def put(self, url, json=None, **kw):
-        return self.client.put(url, json=json, headers=self.headers, **kw)
+        return self.send("PUT", url, json=json, **kw)
 
     def patch(self, url, json=None, **kw):
-        return self.client.patch(url, json=json, headers=self.headers, **kw)
+        return self.send("PATCH", url, json=json, **kw)
 
     def delete(self, url, **kw):
-        return self.client.delete(url, headers=self.headers, **kw)
+        return self.send("DELETE", url, **kw)
 
 
 class Actors:

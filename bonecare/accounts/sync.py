@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from bonecare.accounts.models import User
+from bonecare.database import version_of
 from bonecare.errors import PreconditionFailed
 
 
@@ -25,6 +26,7 @@ def stamp(session, patient_id, record, now: datetime) -> int:
 
 
 def check_version(record, expected: int | None) -> None:
-    """If-Match: a write that names a version must name the record's current one (else a 412 with the record)."""
-    if expected is not None and record.version != expected:
+    """If-Match: a write that names a version must name the record's current one (else a 412 with the record); a
+    record never stored (None) matches none (RFC 9110), so a PUT that would create it is a 412 with `current` null."""
+    if expected is not None and (record is None or version_of(record) != expected):
         raise PreconditionFailed(record)

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from bonecare.exercise.models import KINDS
 from bonecare.guidance import targets as t
-from bonecare.web.schemas import AwareDateTime, Date, Strict
+from bonecare.web.schemas import Date, Strict, VersionedOut
 
 
 class WeeklyTarget(Strict):
@@ -67,9 +67,8 @@ class CarePlanIn(Strict):
             raise ma.ValidationError(errors)
 
 
-class CarePlanOut(CarePlanIn):
+class CarePlanOut(VersionedOut, CarePlanIn):
     class Meta:
         unknown = ma.EXCLUDE
 
     is_default = ma.fields.Boolean(metadata={"description": "true while every target is the guidance's default"})
-    updated_at = AwareDateTime(allow_none=True)

@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
+from bonecare.accounts.sync import check_version, stamp
 from bonecare.careplan.models import CarePlan
-from bonecare.database import insert_for
+from bonecare.database import holds, insert_for
 from bonecare.guidance.targets import care_plan_defaults
 
 _FIELDS = tuple(care_plan_defaults())
@@ -16,13 +17,14 @@ _NO_OTHER = dict.fromkeys(_OTHER)
 
 
 def targets_for(session, patient_id) -> dict:
-    """The patient's targets: what a clinician set, else the guidance defaults."""
+    """The patient's targets: what a clinician set, else the guidance defaults (version 0, never written)."""
     plan = session.get(CarePlan, patient_id)
     if plan is None:
-        return {**care_plan_defaults(), **_NO_OTHER, "is_default": True, "updated_at": None}
+        return {**care_plan_defaults(), **_NO_OTHER, "is_default": True, "version": 0, "updated_at": None}
     values = {f: getattr(plan, f) for f in _FIELDS}
     other = {f: getattr(plan, f) for f in _OTHER}
-    return {**values, **other, "is_default": values == care_plan_defaults(), "updated_at": plan.updated_at}
+    sync = {"version": plan.version, "updated_at": plan.updated_at}
+    return {**values, **other, "is_default": values == care_plan_defaults(), **sync}
 
 
 def get(session, caller, pid, now: datetime) -> dict:
@@ -33,20 +35,26 @@ def get(session, caller, pid, now: datetime) -> dict:
     return plan
 
 
-def put(session, caller, pid, data: dict, now: datetime) -> dict:
-    """Replace the care plan (a clinician on the care team)."""
+def put(session, caller, pid, data: dict, expected: int | None, now: datetime) -> dict:
+    """Replace the care plan (a clinician on the care team; If-Match: at the version expected, 0 for the
+    defaults); the same targets again store nothing."""
     access = open_record(session, caller, pid, resource="care_plan", action="update", now=now)
-    values = {**{f: data[f] for f in (*_FIELDS, *_OTHER)}, "updated_at": now, "updated_by": access.caller.id}
-    # One upsert: two first PUTs at once both land (the later one wins) instead of colliding on the key.
-    session.execute(
-        insert_for(session)(CarePlan)
-        .values(patient_id=access.patient.id, **values)
-        .on_conflict_do_update(index_elements=["patient_id"], set_=values)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire_all()  # targets_for reads the stored plan, not one this session held before
+    patient_id = access.patient.id
+    check_version(targets_for(session, patient_id), expected)
+    chosen = {f: data[f] for f in (*_FIELDS, *_OTHER)}
+    if not holds(session.get(CarePlan, patient_id), chosen):
+        values = {**chosen, "updated_at": now, "updated_by": access.caller.id}
+        # One upsert: two first PUTs at once both land (the later one wins) instead of colliding on the key.
+        plan = session.scalars(
+            insert_for(session)(CarePlan)
+            .values(patient_id=patient_id, **values)
+            .on_conflict_do_update(index_elements=["patient_id"], set_=values)
+            .returning(CarePlan)
+            .execution_options(populate_existing=True)
+        ).one()
+        stamp(session, patient_id, plan, now)
     session.commit()
-    return targets_for(session, access.patient.id)
+    return targets_for(session, patient_id)
 
 
 def targets_for_many(session, patient_ids) -> dict:

@@ -20,6 +20,7 @@ from bonecare.dxa.schemas import (
 from bonecare.extensions import db
 from bonecare.web import Blueprint
 from bonecare.web.schemas import PageQuery, page_of
+from bonecare.web.versions import conditional, if_match, tagged
 
 bp = Blueprint("dxa", __name__, url_prefix="/api/v1/patients", description="DXA appointments and results, labs")
 
@@ -47,19 +48,22 @@ class Appointments(MethodView):
 class Appointment(MethodView):
     @bp.response(200, AppointmentOut)
     def get(self, pid, appointment_id: uuid.UUID):
-        """One appointment."""
-        return service.get_appointment(db.session, current_user(), pid, appointment_id, now())
+        """One appointment, with its version as ETag."""
+        return tagged(service.appointments.get(db.session, current_user(), pid, appointment_id, now()))
 
     @bp.arguments(AppointmentPatch)
     @bp.response(200, AppointmentOut)
+    @conditional(AppointmentOut)
     def patch(self, changes, pid, appointment_id: uuid.UUID):
         """Move or annotate an appointment (clinician)."""
-        return service.change(db.session, current_user(), pid, appointment_id, changes, now())
+        return tagged(service.change(db.session, current_user(), pid, appointment_id, changes, if_match(), now()))
 
     @bp.response(204)
+    @conditional(AppointmentOut)
     def delete(self, pid, appointment_id: uuid.UUID):
-        """Cancel an appointment (clinician); a tombstone is kept, its reminders are withdrawn."""
-        service.cancel(db.session, current_user(), pid, appointment_id, now())
+        """Cancel an appointment (clinician); a tombstone is kept, its reminders are withdrawn; cancelling again is
+        a 204."""
+        service.appointments.delete(db.session, current_user(), pid, appointment_id, if_match(), now())
 
 
 @bp.route("/<pid>/dxa/results")

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.guidance import targets as t
-from bonecare.web.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, Date, PageQuery, Strict, VersionedOut
 
 T_SCORE_RANGE = validate.Range(-7, 5)
 PERCENT_RANGE = validate.Range(0, 100)
@@ -44,7 +44,7 @@ class AppointmentPatch(Strict):
     override_reason = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
-class AppointmentOut(ma.Schema):
+class AppointmentOut(VersionedOut):
     id = ma.fields.UUID()
     scheduled_for = Date()
     location = ma.fields.String(allow_none=True)
@@ -102,7 +102,7 @@ class ResultIn(Strict):
             raise ma.ValidationError("Give at least one T-score.", "lumbar_spine_t")
 
 
-class ResultOut(ma.Schema):
+class ResultOut(VersionedOut):
     id = ma.fields.UUID()
     performed_on = Date()
     lumbar_spine_t = ma.fields.Float(allow_none=True)
@@ -162,7 +162,7 @@ class LabIn(Strict):
         return data
 
 
-class LabOut(ma.Schema):
+class LabOut(VersionedOut):
     id = ma.fields.UUID()
     measured_on = Date()
     value = ma.fields.Float(metadata={"description": "as the laboratory reported it, in `unit`"})

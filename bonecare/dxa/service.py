@@ -1,4 +1,5 @@
-"""DXA and lab use cases: clinicians write, the patient and her clinicians read; the 12-month rule."""
+"""DXA and lab use cases: clinicians write, the patient and her clinicians read; the 12-month rule. Each change
+takes the patient's next version (accounts.sync), whoever makes it."""
 
 import uuid
 from dataclasses import dataclass
@@ -7,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.database import insert_once, owned
+from bonecare.accounts.sync import check_version, stamp
+from bonecare.database import assign, holds, insert_once, owned
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
@@ -19,13 +21,15 @@ from bonecare.logbook.service import page
 
 @dataclass(frozen=True)
 class Records:
-    """One clinical collection of a patient's record, ordered by a date: list and idempotent create."""
+    """One clinical collection of a patient's record, ordered by a date: list, idempotent create, get, edit and
+    delete with a tombstone (If-Match on both)."""
 
     model: type
     resource: str
     date_field: str
     # whether the date must be on or before the patient's today (a result), else on or after it (a booking)
     past: bool
+    noun: str = "record"
 
     def list_(self, session, caller, pid, query: dict, now: datetime) -> dict:
         """A page of records, latest date first."""
@@ -49,22 +53,55 @@ class Records:
         self.check_date(patient, data[self.date_field], now)
         if check:
             check(session, patient, data)
+        record_id = data.pop("id", None) or uuid.uuid4()
         record = self.model(
-            id=data.pop("id", None) or uuid.uuid4(), patient_id=patient.id, created_at=now, created_by=caller.id, **data
+            id=record_id, patient_id=patient.id, created_at=now, updated_at=now, created_by=caller.id, **data
         )
-        if hasattr(self.model, "updated_at"):
-            record.updated_at = now
         record, created = insert_once(session, record, lambda stored: _repeats(stored, patient, data))
+        if created:
+            stamp(session, patient.id, record, now)
         session.commit()
         return record, created
+
+    def _open(self, session, caller, pid, record_id, action: str, now: datetime, live: bool = True):
+        """The patient's record of this id, opened for an action (a clinician's access logged): (patient, record)."""
+        access = open_record(
+            session, caller, pid, resource=self.resource, action=action, resource_id=record_id, now=now
+        )
+        return access.patient, owned(session, self.model, access.patient, record_id, live=live, what=self.noun)
+
+    def get(self, session, caller, pid, record_id, now: datetime):
+        """One live record."""
+        record = self._open(session, caller, pid, record_id, "read", now)[1]
+        session.commit()
+        return record
+
+    def edit(self, session, caller, pid, record_id, merge, expected: int | None, now: datetime):
+        """Change a live record (If-Match: at the version expected) to the fields `merge(patient, record)` gives
+        (it checks them); a change that stores nothing takes no version."""
+        patient, record = self._open(session, caller, pid, record_id, "update", now)
+        check_version(record, expected)
+        if assign(record, merge(patient, record)):
+            stamp(session, patient.id, record, now)
+        session.commit()
+        return record
+
+    def delete(self, session, caller, pid, record_id, expected: int | None, now: datetime) -> None:
+        """Leave a tombstone (If-Match: at the version expected); deleting again is harmless."""
+        patient, record = self._open(session, caller, pid, record_id, "delete", now, live=False)
+        if record.deleted_at is None:
+            check_version(record, expected)
+            record.deleted_at = now
+            stamp(session, patient.id, record, now)
+        session.commit()
 
 
 def _repeats(stored, patient, data: dict) -> bool:
     """Whether a create with this body repeats the stored record."""
-    return stored.patient_id == patient.id and all(getattr(stored, k) == v for k, v in data.items())
+    return stored.patient_id == patient.id and holds(stored, data)
 
 
-appointments = Records(DxaAppointment, "dxa_appointments", "scheduled_for", past=False)
+appointments = Records(DxaAppointment, "dxa_appointments", "scheduled_for", past=False, noun="appointment")
 results = Records(DxaResult, "dxa_results", "performed_on", past=True)
 labs = Records(VitaminDLab, "labs", "measured_on", past=True)
 
@@ -93,50 +130,16 @@ def book(session, caller, pid, data: dict, now: datetime):
     return appointments.create(session, caller, pid, data, now, check=_check_interval)
 
 
-def get_appointment(session, caller, pid, appointment_id, now: datetime) -> DxaAppointment:
-    """One live appointment."""
-    access = open_record(session, caller, pid, resource="dxa_appointments", resource_id=appointment_id, now=now)
-    appointment = owned(session, DxaAppointment, access.patient, appointment_id, what="appointment")
-    session.commit()
-    return appointment
-
-
-def change(session, caller, pid, appointment_id, changes: dict, now: datetime) -> DxaAppointment:
+def change(session, caller, pid, appointment_id, changes: dict, expected: int | None, now: datetime):
     """Move or annotate an appointment (a clinician); a new date minds the 12-month rule again."""
-    access = open_record(
-        session,
-        caller,
-        pid,
-        resource="dxa_appointments",
-        action="update",
-        resource_id=appointment_id,
-        now=now,
-    )
-    appt = owned(session, DxaAppointment, access.patient, appointment_id, what="appointment")
-    merged = {f: changes.get(f, getattr(appt, f)) for f in ("scheduled_for", "location", "note", "override_reason")}
-    if "scheduled_for" in changes or "override_reason" in changes:
-        if "scheduled_for" in changes:
-            appointments.check_date(access.patient, merged["scheduled_for"], now)
-        _check_interval(session, access.patient, merged)
-    for field, value in merged.items():
-        setattr(appt, field, value)
-    appt.updated_at = now
-    session.commit()
-    return appt
 
+    def merge(patient, appt: DxaAppointment) -> dict:
+        fields = ("scheduled_for", "location", "note", "override_reason")
+        merged = {f: changes.get(f, getattr(appt, f)) for f in fields}
+        if "scheduled_for" in changes or "override_reason" in changes:
+            if "scheduled_for" in changes:
+                appointments.check_date(patient, merged["scheduled_for"], now)
+            _check_interval(session, patient, merged)
+        return merged
 
-def cancel(session, caller, pid, appointment_id, now: datetime) -> None:
-    """Cancel an appointment (a clinician), keeping a tombstone so its reminders are withdrawn."""
-    access = open_record(
-        session,
-        caller,
-        pid,
-        resource="dxa_appointments",
-        action="delete",
-        resource_id=appointment_id,
-        now=now,
-    )
-    appt = owned(session, DxaAppointment, access.patient, appointment_id, live=False, what="appointment")
-    if appt.deleted_at is None:
-        appt.deleted_at = appt.updated_at = now
-    session.commit()
+    return appointments.edit(session, caller, pid, appointment_id, merge, expected, now)

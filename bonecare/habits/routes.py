@@ -13,6 +13,7 @@ from bonecare.habits import service
 from bonecare.habits.schemas import HabitDayIn, HabitDayOut
 from bonecare.web import Blueprint
 from bonecare.web.schemas import EARLIEST, LATEST, LogQuery, page_of
+from bonecare.web.versions import conditional, if_match, tagged
 
 bp = Blueprint("habits", __name__, url_prefix="/api/v1/patients", description="Cigarettes and drinks, per local day")
 
@@ -40,17 +41,19 @@ class HabitItem(MethodView):
     @bp.arguments(HabitDayIn)
     @bp.response(200, HabitDayOut)
     @bp.alt_response(201, schema=HabitDayOut, description="the day had no record yet")
+    @conditional(HabitDayOut)
     def put(self, data, pid, day):
-        """Replace the day's record."""
-        record, created = service.put(db.session, current_user(), pid, _day(day), data, now())
-        return record, 201 if created else 200
+        """Replace the day's record; If-Match on a day never recorded is a 412 (a tombstone matches its version)."""
+        record, created = service.put(db.session, current_user(), pid, _day(day), data, if_match(), now())
+        return tagged(record, 201 if created else 200)
 
     @bp.response(200, HabitDayOut)
     def get(self, pid, day):
-        """The day's record."""
-        return service.get(db.session, current_user(), pid, _day(day), now())
+        """The day's record, with its version as ETag."""
+        return tagged(service.get(db.session, current_user(), pid, _day(day), now()))
 
     @bp.response(204)
+    @conditional(HabitDayOut)
     def delete(self, pid, day):
-        """Delete the day's record (kept as a tombstone for sync)."""
-        service.delete(db.session, current_user(), pid, _day(day), now())
+        """Delete the day's record (kept as a tombstone for sync); deleting it again is a 204."""
+        service.delete(db.session, current_user(), pid, _day(day), if_match(), now())

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from bonecare.web.schemas import AwareDateTime, Date, Strict
+from bonecare.web.schemas import AwareDateTime, Date, Strict, VersionedOut
 
 
 class HabitDayIn(Strict):
@@ -16,7 +16,7 @@ class HabitDayIn(Strict):
     )
 
 
-class HabitDayOut(ma.Schema):
+class HabitDayOut(VersionedOut):
     date = Date(attribute="local_date")
     cigarettes = ma.fields.Integer()
     alcohol_drinks = ma.fields.Float()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.sync import check_version, stamp
-from bonecare.database import fingerprint, insert_once, owned
+from bonecare.database import assign, fingerprint, insert_once, owned
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
 from bonecare.web.paging import paginate
@@ -90,14 +90,13 @@ class LogBook:
         check_version(entry, expected)
         if self.instant_field in changes:
             self._check_instant(changes[self.instant_field], now)
-        for field, value in changes.items():
-            setattr(entry, field, value)
-        if self.instant_field in changes:
-            instant = getattr(entry, self.instant_field)
-            entry.local_date = stated_local_date(instant, entry.utc_offset_min, patient.timezone)
-        if self.check:
-            self.check(entry)
-        stamp(session, patient.id, entry, now)
+        if assign(entry, changes):  # a retry that changes nothing takes no version
+            if self.instant_field in changes:
+                instant = getattr(entry, self.instant_field)
+                entry.local_date = stated_local_date(instant, entry.utc_offset_min, patient.timezone)
+            if self.check:
+                self.check(entry)
+            stamp(session, patient.id, entry, now)
         session.commit()
         return entry
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from bonecare.accounts.models import SMOKING_STATUSES
-from bonecare.web.schemas import AwareDateTime, Strict, TimeOfDay, validate_timezone
+from bonecare.web.schemas import AwareDateTime, Strict, TimeOfDay, VersionedOut, validate_timezone
 
 
 class QuietHours(Strict):
@@ -26,7 +26,7 @@ class ProfilePatch(Strict):
     quiet_hours = ma.fields.Nested(QuietHours, allow_none=True)
 
 
-class ProfileOut(ma.Schema):
+class ProfileOut(VersionedOut):
     id = ma.fields.UUID()
     email = ma.fields.String()
     display_name = ma.fields.String()

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
+from bonecare.accounts.sync import check_version, stamp
+from bonecare.database import assign
 
 
 def get_profile(session, caller, pid, now: datetime) -> User:
@@ -13,13 +15,15 @@ def get_profile(session, caller, pid, now: datetime) -> User:
     return patient
 
 
-def update_profile(session, caller, pid, changes: dict, now: datetime) -> User:
-    """Change the patient's own profile; reminders re-plan from the new zone on their next pass."""
+def update_profile(session, caller, pid, changes: dict, expected: int | None, now: datetime) -> User:
+    """Change the patient's own profile (If-Match: at the version expected); reminders re-plan from the new zone
+    on their next pass."""
     patient = open_record(session, caller, pid, resource="profile", action="update", now=now).patient
+    check_version(patient, expected)
     if "quiet_hours" in changes:
         quiet = changes.pop("quiet_hours") or {}
-        patient.quiet_start, patient.quiet_end = quiet.get("start"), quiet.get("end")
-    for field, value in changes.items():
-        setattr(patient, field, value)
+        changes.update(quiet_start=quiet.get("start"), quiet_end=quiet.get("end"))
+    if assign(patient, changes):
+        stamp(session, patient.id, patient, now)
     session.commit()
     return patient

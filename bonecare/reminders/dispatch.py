@@ -65,7 +65,10 @@ def _load(session, ids: list, backend: Backend) -> _Batch:
     if backend.platforms:
         for device in session.scalars(
             select(Device).where(
-                Device.patient_id.in_(set(patients)), Device.active.is_(True), Device.platform.in_(backend.platforms)
+                Device.patient_id.in_(set(patients)),
+                Device.active.is_(True),
+                Device.deleted_at.is_(None),  # a tombstone has given its target up
+                Device.platform.in_(backend.platforms),
             )
         ):
             if device.receiving:  # a device whose session signed out gets nothing

@@ -20,6 +20,7 @@ from bonecare.reminders.schemas import (
 )
 from bonecare.web import Blueprint
 from bonecare.web.schemas import PageQuery, page_of
+from bonecare.web.versions import conditional, if_match, tagged
 
 bp = Blueprint(
     "reminders",
@@ -50,20 +51,22 @@ class ReminderList(MethodView):
 class ReminderItem(MethodView):
     @bp.arguments(ReminderPatch)
     @bp.response(200, ReminderOut)
+    @conditional(ReminderOut)
     def patch(self, changes, pid, reminder_id):
         """Change a reminder rule; future pending reminders are re-planned."""
-        return service.update_reminder(db.session, current_user(), pid, reminder_id, changes, now())
+        return tagged(service.update_reminder(db.session, current_user(), pid, reminder_id, changes, if_match(), now()))
 
     @bp.response(204)
+    @conditional(ReminderOut)
     def delete(self, pid, reminder_id):
-        """Delete a reminder rule; its pending reminders are cancelled."""
-        service.delete_reminder(db.session, current_user(), pid, reminder_id, now())
+        """Delete a reminder rule; its pending reminders are cancelled; deleting it again is a 204."""
+        service.delete_reminder(db.session, current_user(), pid, reminder_id, if_match(), now())
 
 
-def _register(data, pid, installation_id=None):
+def _register(data, pid, installation_id=None, expected=None):
     allowed = current_app.config.get("BONECARE_PUSH_ALLOWED_HOSTS") or []
     device, created = service.register_device(
-        db.session, current_user(), current_sid(), pid, data, allowed, now(), installation_id
+        db.session, current_user(), current_sid(), pid, data, allowed, now(), installation_id, expected
     )
     return device, 201 if created else 200
 
@@ -91,16 +94,19 @@ class DeviceItem(MethodView):
     @bp.response(201, DeviceOut)
     @bp.alt_response(200, schema=DeviceOut, description="the install's device updated (a token refresh)")
     @bp.alt_response(409, response="CONFLICT")
+    @conditional(DeviceOut)
     def put(self, data, pid, installation_id):
         """Register this app install's push target, or change it: a token refresh is one call. The device is
         bound to this session; signing out stops its reminders. A 409 when another account still signed in
-        holds the target or the install."""
-        return _register(data, pid, installation_id)
+        holds the target or the install, or when the install's device was deleted (409 deleted)."""
+        return tagged(*_register(data, pid, installation_id, if_match()))
 
     @bp.response(204)
+    @conditional(DeviceOut)
     def delete(self, pid, installation_id):
-        """Stop sending to a device (its installation id, or the id a POST answered)."""
-        service.delete_device(db.session, current_user(), pid, installation_id, now())
+        """Stop sending to a device (its installation id, or the id a POST answered); a tombstone is kept, and
+        deleting again is a 204."""
+        service.delete_device(db.session, current_user(), pid, installation_id, if_match(), now())
 
 
 @bp.route("/<pid>/notifications")

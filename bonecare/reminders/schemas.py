@@ -9,7 +9,7 @@ from bonecare.intake.schemas import Dose, IntakeOut
 from bonecare.reminders.endpoints import APNS_DEVICE_TOKEN
 from bonecare.reminders.models import ACTIONS, OCCURRENCE_STATUSES
 from bonecare.reminders.schedule import DAYS
-from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay
+from bonecare.web.schemas import AwareDateTime, ClientId, PageQuery, Strict, TimeOfDay, VersionedOut
 
 KINDS = ("supplement", "exercise", "custom")
 PLATFORMS = ("webpush", "fcm", "apns")
@@ -68,7 +68,7 @@ class ReminderIn(ReminderPatch):
     log_on_done = ma.fields.Nested(Dose, load_default=None, allow_none=True, metadata=_DOSE_DOC)
 
 
-class ReminderOut(ma.Schema):
+class ReminderOut(VersionedOut):
     id = ma.fields.UUID()
     kind = ma.fields.String()
     time_of_day = ma.fields.String()
@@ -135,7 +135,7 @@ def _masked_token(device) -> str | None:
     return f"…{device.token[-4:]}" if device.token else None
 
 
-class DeviceOut(ma.Schema):
+class DeviceOut(VersionedOut):
     id = ma.fields.UUID(metadata={"description": "the installation id it was PUT under (or made by a POST)"})
     platform = ma.fields.String(metadata={"enum": list(PLATFORMS)})
     endpoint = ma.fields.Function(

@@ -1,4 +1,5 @@
-"""Reminder, device and notification use cases."""
+"""Reminder, device and notification use cases; each change to a rule or device takes the patient's next version
+(accounts.sync)."""
 
 import uuid
 from datetime import datetime
@@ -8,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import User
-from bonecare.database import insert_once, lock_row, owned
-from bonecare.errors import Conflict, Invalid
+from bonecare.accounts.sync import check_version, stamp
+from bonecare.database import assign, holds, insert_once, lock_row, owned
+from bonecare.errors import Conflict, Deleted, Invalid
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
 from bonecare.reminders.models import Device, Occurrence, Reminder, target_hash
 from bonecare.reminders.planner import plan
@@ -20,6 +22,8 @@ _FIELDS = ("kind", "time_of_day", "days_of_week", "title", "body", "enabled", "s
 # Enough for every reminder and phone a patient could want; a bound on what one account can make the worker do.
 MAX_REMINDERS = 20
 MAX_DEVICES = 10
+# A device's push target: a tombstone gives it up, so the same target can be registered again.
+_TARGET = ("endpoint", "token", "p256dh", "auth", "target_hash")
 
 
 def _lock(session, patient) -> None:
@@ -58,6 +62,7 @@ def reminder_view(reminder: Reminder, timezone: str, now: datetime) -> dict:
         "next_fire_at": fires,
         "created_at": reminder.created_at,
         "updated_at": reminder.updated_at,
+        "version": reminder.version,
     }
 
 
@@ -89,41 +94,46 @@ def create_reminder(session, caller, pid, data: dict, now: datetime) -> tuple[di
     stored, created = insert_once(
         session,
         reminder,
-        lambda row: (
-            row.patient_id == patient.id
-            and row.deleted_at is None
-            and all(getattr(row, k) == v for k, v in values.items())
-        ),
+        lambda row: row.patient_id == patient.id and holds(row, values),  # a deleted one's: a 409 deleted
     )
     if created:
         plan(session, now, reminder_id=stored.id)
+        stamp(session, patient.id, stored, now)
     session.commit()  # the rule and its plan, together
     return reminder_view(stored, patient.timezone, now), created
 
 
-def update_reminder(session, caller, pid, reminder_id: uuid.UUID, changes: dict, now: datetime) -> dict:
-    """Change a rule; its future pending occurrences are re-planned at once."""
+def _open_reminder(session, caller, pid, reminder_id: uuid.UUID, action: str, now: datetime, live: bool = True):
+    """The patient's rule of this id, opened for a write (a clinician's access logged): (patient, rule)."""
     patient = open_record(
-        session, caller, pid, resource="reminders", action="update", resource_id=reminder_id, now=now
+        session, caller, pid, resource="reminders", action=action, resource_id=reminder_id, now=now
     ).patient
-    reminder = owned(session, Reminder, patient, reminder_id, what="reminder")
-    for field, value in _stored(changes).items():
-        setattr(reminder, field, value)
-    _check_dose(reminder)
-    reminder.updated_at = now
-    plan(session, now, reminder_id=reminder.id)
+    return patient, owned(session, Reminder, patient, reminder_id, live=live, what="reminder")
+
+
+def update_reminder(
+    session, caller, pid, reminder_id: uuid.UUID, changes: dict, expected: int | None, now: datetime
+) -> dict:
+    """Change a rule (If-Match: at the version expected); its future pending occurrences are re-planned at once."""
+    patient, reminder = _open_reminder(session, caller, pid, reminder_id, "update", now)
+    check_version(reminder_view(reminder, patient.timezone, now), expected)
+    if assign(reminder, _stored(changes)):
+        _check_dose(reminder)
+        plan(session, now, reminder_id=reminder.id)
+        stamp(session, patient.id, reminder, now)
     session.commit()
     return reminder_view(reminder, patient.timezone, now)
 
 
-def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, now: datetime) -> None:
-    """Delete a rule; its pending occurrences are cancelled, those already sent stay in the history."""
-    patient = open_record(
-        session, caller, pid, resource="reminders", action="delete", resource_id=reminder_id, now=now
-    ).patient
-    reminder = owned(session, Reminder, patient, reminder_id, what="reminder")
-    reminder.deleted_at = reminder.updated_at = now
-    plan(session, now, reminder_id=reminder.id)
+def delete_reminder(session, caller, pid, reminder_id: uuid.UUID, expected: int | None, now: datetime) -> None:
+    """Delete a rule (If-Match: at the version expected), leaving a tombstone; its pending occurrences are
+    cancelled, those already sent stay in the history. Deleting it again is harmless."""
+    patient, reminder = _open_reminder(session, caller, pid, reminder_id, "delete", now, live=False)
+    if reminder.deleted_at is None:
+        check_version(reminder_view(reminder, patient.timezone, now), expected)
+        reminder.deleted_at = now
+        plan(session, now, reminder_id=reminder.id)
+        stamp(session, patient.id, reminder, now)
     session.commit()
 
 
@@ -155,25 +165,45 @@ def _held(device: Device, now: datetime) -> bool:
     return device.active and login is not None and login.revoked_at is None and login.expires_at > now
 
 
+def _bury(session, device: Device, now: datetime) -> None:
+    """Leave a device's tombstone (its owner's next version): switched off, its target given up."""
+    assign(device, {"active": False, "deleted_at": now, **dict.fromkeys(_TARGET)})
+    stamp(session, device.patient_id, device, now)
+
+
 def register_device(
-    session, caller, sid: str, pid, data: dict, allowed_hosts: list[str], now: datetime, installation_id=None
+    session,
+    caller,
+    sid: str,
+    pid,
+    data: dict,
+    allowed_hosts: list[str],
+    now: datetime,
+    installation_id=None,
+    expected: int | None = None,
 ) -> tuple[Device, bool]:
     """Register an app install's push target, or refresh it: returns (device, created). The device is bound to
-    the caller's session. Its installation id (PUT: the device's id) or else its target (POST) finds it; a target
-    or an install that another patient still uses signed in is a 409, one she has left moves here (one target, one
-    device)."""
+    the caller's session. Its installation id (PUT: the device's id, at the version If-Match expects) or else its
+    target (POST) finds it; a deleted install's id is a 409 deleted; a target or an install that another patient
+    still uses signed in is a 409, one she has left moves here (one target, one device)."""
     patient = open_record(session, caller, pid, resource="devices", action="create", now=now).patient
     _lock(session, patient)  # one registration at a time
     columns = _target(data, allowed_hosts)
     digest = target_hash(data["platform"], columns["endpoint"] or columns["token"])
-    by_target = session.scalar(select(Device).where(Device.target_hash == digest))
+    by_target = session.scalar(select(Device).where(Device.target_hash == digest, Device.deleted_at.is_(None)))
     device = session.get(Device, installation_id) if installation_id else by_target
+    if device is not None and device.deleted_at is not None:
+        raise Deleted("This install's device was deleted; it stays deleted (make a new installation id).")
+    if installation_id:  # another patient's device shows nothing: it matches no version
+        check_version(device if device is not None and device.patient_id == patient.id else None, expected)
     for other in {device, by_target} - {None}:
         if other.patient_id != patient.id and _held(other, now):
             raise Conflict("This device is registered to another account.")
-        if other.patient_id != patient.id or other is not device:  # left by another patient, or an older install
+        if other is not device:  # an older install of this target, hers or left by another patient
+            _bury(session, other, now)
+        elif other.patient_id != patient.id:  # an install another patient has left starts again here
             session.delete(other)
-            device = None if other is device else device
+            device = None
     session.flush()  # the rows given up free their keys before this one takes them
     created = device is None
     if created or not device.active:  # switching an old device back on takes a place too
@@ -181,19 +211,22 @@ def register_device(
     if created:
         device = Device(id=installation_id or uuid.uuid4(), patient_id=patient.id, created_at=now)
         session.add(device)
-    for key, value in {
-        **columns,
-        "platform": data["platform"],
-        "target_hash": digest,
-        "app_version": data.get("app_version"),
-        "locale": data.get("locale"),
-        "session_id": uuid.UUID(sid),
-        "active": True,
-        "deactivated_at": None,
-        "updated_at": now,
-    }.items():
-        setattr(device, key, value)
+    changed = assign(
+        device,
+        {
+            **columns,
+            "platform": data["platform"],
+            "target_hash": digest,
+            "app_version": data.get("app_version"),
+            "locale": data.get("locale"),
+            "session_id": uuid.UUID(sid),
+            "active": True,
+            "deactivated_at": None,
+        },
+    )
     try:
+        if changed:  # a retry that changes nothing takes no version
+            stamp(session, patient.id, device, now)
         session.commit()
     except IntegrityError as exc:  # a concurrent registration of another patient took the key first
         session.rollback()
@@ -202,20 +235,24 @@ def register_device(
 
 
 def list_devices(session, caller, pid, query: dict, now: datetime) -> dict:
-    """A page of the patient's devices, oldest first (their targets masked by the view)."""
+    """A page of the patient's devices, oldest first (their targets masked by the view); tombstones are not shown."""
     patient = open_record(session, caller, pid, resource="devices", now=now).patient
-    stmt = select(Device).where(Device.patient_id == patient.id)
+    stmt = select(Device).where(Device.patient_id == patient.id, Device.deleted_at.is_(None))
     rows, cursor = paginate(session, stmt, [Device.created_at, Device.id], query["limit"], query.get("cursor"))
     session.commit()  # a clinician's read is logged
     return {"items": rows, "next_cursor": cursor}
 
 
-def delete_device(session, caller, pid, device_id: uuid.UUID, now: datetime) -> None:
-    """Stop sending to a device."""
+def delete_device(session, caller, pid, device_id: uuid.UUID, expected: int | None, now: datetime) -> None:
+    """Stop sending to a device (If-Match: at the version expected), leaving a tombstone that gives its target up;
+    deleting it again is harmless."""
     patient = open_record(
         session, caller, pid, resource="devices", action="delete", resource_id=device_id, now=now
     ).patient
-    session.delete(owned(session, Device, patient, device_id, what="device"))
+    device = owned(session, Device, patient, device_id, live=False, what="device")
+    if device.deleted_at is None:
+        check_version(device, expected)
+        _bury(session, device, now)
     session.commit()
 
 

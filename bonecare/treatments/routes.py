@@ -11,6 +11,7 @@ from bonecare.treatments import service
 from bonecare.treatments.schemas import TreatmentIn, TreatmentOut, TreatmentPatch
 from bonecare.web import Blueprint
 from bonecare.web.schemas import PageQuery, page_of
+from bonecare.web.versions import conditional, if_match, tagged
 
 bp = Blueprint("treatments", __name__, url_prefix="/api/v1/patients", description="Bone-modifying agents")
 
@@ -36,6 +37,7 @@ class Treatments(MethodView):
 class TreatmentView(MethodView):
     @bp.arguments(TreatmentPatch)
     @bp.response(200, TreatmentOut)
+    @conditional(TreatmentOut)
     def patch(self, changes, pid, treatment_id: uuid.UUID):
         """Stop a course, record the last dose or correct a field (clinician)."""
-        return service.change(db.session, current_user(), pid, treatment_id, changes, now())
+        return tagged(service.change(db.session, current_user(), pid, treatment_id, changes, if_match(), now()))

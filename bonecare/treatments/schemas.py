@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from bonecare.guidance import targets as t
 from bonecare.guidance.facts import AGENTS
-from bonecare.web.schemas import AwareDateTime, ClientId, Date, Strict
+from bonecare.web.schemas import AwareDateTime, ClientId, Date, Strict, VersionedOut
 
 _INTERVAL = validate.Range(1, 3650)
 
@@ -41,7 +41,7 @@ class TreatmentIn(TreatmentPatch):
         return data
 
 
-class TreatmentOut(ma.Schema):
+class TreatmentOut(VersionedOut):
     id = ma.fields.UUID()
     agent = ma.fields.String(metadata={"enum": list(AGENTS)})
     started_on = Date()

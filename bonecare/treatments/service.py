@@ -2,8 +2,6 @@
 
 from datetime import datetime
 
-from bonecare.accounts.access import open_record
-from bonecare.database import owned
 from bonecare.dxa.service import Records
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
@@ -12,7 +10,7 @@ from bonecare.treatments.models import Treatment
 
 _FIELDS = ("agent", "started_on", "stopped_on", "last_dose_on", "dose_interval_days", "note")
 
-treatments = Records(Treatment, "treatments", "started_on", past=True)
+treatments = Records(Treatment, "treatments", "started_on", past=True, noun="treatment")
 
 
 def _check(patient, data: dict, now: datetime) -> None:
@@ -34,26 +32,16 @@ def start(session, caller, pid, data: dict, now: datetime):
     return treatments.create(session, caller, pid, data, now, check=lambda _s, patient, d: _check(patient, d, now))
 
 
-def change(session, caller, pid, treatment_id, changes: dict, now: datetime) -> Treatment:
-    """Stop a course, record a dose or correct a field (a clinician)."""
-    access = open_record(
-        session,
-        caller,
-        pid,
-        resource="treatments",
-        action="update",
-        resource_id=treatment_id,
-        now=now,
-    )
-    treatment = owned(session, Treatment, access.patient, treatment_id, what="treatment")
-    merged = {f: changes.get(f, getattr(treatment, f)) for f in _FIELDS}
-    if "agent" in changes and "dose_interval_days" not in changes:  # the old agent's interval would mislead
-        merged["dose_interval_days"] = t.DOSE_INTERVAL_DAYS.get(merged["agent"])
-    if "started_on" in changes:
-        treatments.check_date(access.patient, merged["started_on"], now)
-    _check(access.patient, merged, now)
-    for field, value in merged.items():
-        setattr(treatment, field, value)
-    treatment.updated_at = now
-    session.commit()
-    return treatment
+def change(session, caller, pid, treatment_id, changes: dict, expected: int | None, now: datetime) -> Treatment:
+    """Stop a course, record a dose or correct a field (a clinician; If-Match: at the version expected)."""
+
+    def merge(patient, treatment: Treatment) -> dict:
+        merged = {f: changes.get(f, getattr(treatment, f)) for f in _FIELDS}
+        if "agent" in changes and "dose_interval_days" not in changes:  # the old agent's interval would mislead
+            merged["dose_interval_days"] = t.DOSE_INTERVAL_DAYS.get(merged["agent"])
+        if "started_on" in changes:
+            treatments.check_date(patient, merged["started_on"], now)
+        _check(patient, merged, now)
+        return merged
+
+    return treatments.edit(session, caller, pid, treatment_id, merge, expected, now)

@@ -152,7 +152,14 @@ class LogQuery(DateRangeQuery):
     )
 
 
-class LogEntryOut(ma.Schema):
+class VersionedOut(ma.Schema):
+    """What every record a phone syncs shows: its version and when it last changed."""
+
+    version = ma.fields.Integer(metadata={"description": "grows with each change; the ETag a write's If-Match names"})
+    updated_at = AwareDateTime(allow_none=True)
+
+
+class LogEntryOut(VersionedOut):
     """What every log entry shows: its id, local day, note and, for sync, when it was made and deleted."""
 
     id = ma.fields.UUID()
@@ -163,5 +170,3 @@ class LogEntryOut(ma.Schema):
     )
     created_at = AwareDateTime()
     deleted_at = AwareDateTime(allow_none=True)
-    version = ma.fields.Integer(metadata={"description": "grows with each change; the ETag a write's If-Match names"})
-    updated_at = AwareDateTime(allow_none=True)

@@ -7,6 +7,7 @@ import re
 from flask import request
 from flask_smorest import Blueprint
 
+from bonecare.database import version_of
 from bonecare.errors import Invalid, PreconditionFailed
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
@@ -33,12 +34,12 @@ def if_match() -> int | None:
 
 def tagged(record, status: int = 200):
     """A record's response with its ETag."""
-    return record, status, {"ETag": f'"{record.version}"'}
+    return record, status, {"ETag": f'"{version_of(record)}"'}
 
 
 def conditional(schema):
     """A write that honours If-Match: documented with the header and its 412, whose `current` is the record as
-    it is now, dumped with the operation's own schema."""
+    it is now, dumped with the operation's own schema (null when there is none)."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -46,7 +47,7 @@ def conditional(schema):
             try:
                 return view(*args, **kwargs)
             except PreconditionFailed as exc:
-                exc.extra = {"current": schema().dump(exc.record)}
+                exc.extra = {"current": None if exc.record is None else schema().dump(exc.record)}
                 raise
 
         return Blueprint.doc(parameters=[IF_MATCH], responses={"412": "PRECONDITION_FAILED"})(wrapper)

@@ -38,16 +38,28 @@ def _all(caller, since=None, limit=500, pid="me") -> tuple[list, int]:
             return items, since
 
 
-def test_a_first_sync_gives_every_record_as_its_get_does_in_version_order(patient):
+def test_a_first_sync_gives_every_record_as_its_get_does_in_version_order(auth, patient):
+    clinician = auth.as_clinician(patient)
     entry = log_intake(patient, "2026-06-15T08:00:00Z", calcium=500)
     log_exercise(patient, "2026-06-15T09:00:00Z", "balance", 30)
+    patient.put(f"{ME}/habits/2026-06-15", json={"cigarettes": 0, "alcohol_drinks": 1})
+    patient.post(f"{ME}/reminders", json={"kind": "supplement", "time_of_day": "08:00"})
+    patient.put(f"{ME}/devices/{uuid.uuid4()}", json={"platform": "fcm", "token": "tok-1234"})
+    clinician.post(
+        f"/api/v1/patients/{patient.id}/dxa/results", json={"performed_on": "2026-06-01", "total_hip_t": -2.1}
+    )
     items, _ = _all(patient)
     versions = [item["version"] for item in items]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
-    assert [item["type"] for item in items] == ["profile", "intake", "exercise"]
+    assert [item["type"] for item in items] == [
+        "profile", "intake", "exercise", "habits", "reminder", "device", "dxa_result"
+    ]  # fmt: skip
     assert all(item["op"] == "upsert" for item in items)
     [intake] = [item for item in items if item["type"] == "intake"]
     assert intake["id"] == entry["id"] and intake["record"] == patient.get(f"{ME}/intake/{entry['id']}").json
+    [habits] = [item for item in items if item["type"] == "habits"]
+    assert habits["id"] == "2026-06-15" and habits["record"]["alcohol_drinks"] == 1
+    assert all(item["record"]["version"] == item["version"] for item in items if "version" in item["record"])
 
 
 def test_paging_from_next_since_sees_each_change_once_and_deletes_as_tombstones(patient):

@@ -9,13 +9,6 @@ from tests.problems import assert_problem
 RESULT = {"performed_on": "2026-01-10", "lumbar_spine_t": -2.1, "total_hip_t": -1.5}
 
 
-@pytest.fixture
-def care(auth, clock):
-    """A patient in Los Angeles and a clinician on her care team, on 2026-03-08."""
-    clock.set("2026-03-08T12:00:00Z")
-    return auth.care_team("America/Los_Angeles")
-
-
 def url(patient, tail):
     return f"/api/v1/patients/{patient.id}/{tail}"
 

@@ -139,8 +139,11 @@ def test_ten_concurrent_puts_of_one_token_from_ten_installs_store_one_device(app
 
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         codes = list(pool.map(put, range(10)))
-    assert codes == [201] * 10  # each install in turn takes the token from the one before
-    assert db.session.scalar(select(func.count()).select_from(Device)) == 1
+    assert codes == [201] * 10  # each install in turn takes the token from the one before, leaving a tombstone
+    live = select(func.count()).select_from(Device).where(Device.deleted_at.is_(None))
+    assert db.session.scalar(live) == 1
+    tombstones = db.session.scalars(select(Device).where(Device.deleted_at.is_not(None))).all()
+    assert len(tombstones) == 9 and all(t.target_hash is None and not t.active for t in tombstones)
 
 
 def test_invalid_installs_and_fields_are_422(auth):

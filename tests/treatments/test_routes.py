@@ -11,13 +11,6 @@ from tests.problems import assert_problem
 DENOSUMAB = {"agent": "denosumab", "started_on": "2025-03-01", "last_dose_on": "2025-09-01"}
 
 
-@pytest.fixture
-def care(auth, clock):
-    """A patient in New York and a clinician on her care team, on 2026-03-08."""
-    clock.set("2026-03-08T17:00:00Z")
-    return auth.care_team("America/New_York")
-
-
 def url(patient, tail="treatments"):
     return f"/api/v1/patients/{patient.id}/{tail}"
 

@@ -1,0 +1,35 @@
+"""Versions of log entries (intake; exercise shares the log book): ETag, If-Match, tombstones."""
+
+import uuid
+
+from tests.versions import assert_stale, assert_stays_deleted, assert_tagged, match
+
+URL = "/api/v1/patients/me/intake"
+DOSE = {"taken_at": "2026-03-08T09:00:00Z", "calcium_mg": 500, "vitamin_d_iu": 0, "source": "supplement"}
+
+
+def test_each_edit_takes_a_higher_version_and_one_that_changes_nothing_takes_none(auth):
+    patient = auth.as_patient()
+    created = patient.post(URL, json=DOSE).json
+    item = f"{URL}/{created['id']}"
+    edited = assert_tagged(patient.patch(item, {"calcium_mg": 600}))
+    assert created["version"] < edited == assert_tagged(patient.get(item))
+    assert assert_tagged(patient.patch(item, {"calcium_mg": 600})) == edited
+
+
+def test_a_stale_if_match_is_412_with_the_entry_as_it_is_and_changes_nothing(auth):
+    patient = auth.as_patient()
+    created = patient.post(URL, json=DOSE).json
+    item = f"{URL}/{created['id']}"
+    patient.patch(item, {"note": "with breakfast"})  # another phone
+    shown = patient.get(item).json
+    assert_stale(patient.patch(item, {"calcium_mg": 100}, headers=match(created["version"])), shown)
+    assert_stale(patient.delete(item, headers=match(created["version"])), shown)
+    assert patient.get(item).json == shown
+    assert patient.delete(item, headers=match(shown["version"])).status_code == 204
+
+
+def test_deleting_twice_is_204_and_its_id_stays_deleted(auth):
+    patient = auth.as_patient()
+    assert_stays_deleted(patient, URL, {**DOSE, "id": str(uuid.uuid4())})
+    assert patient.get(URL).json["items"] == []
