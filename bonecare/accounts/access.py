@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.models import CareTeamMember, User
 from bonecare.audit.service import record
+from bonecare.database import lock_row
 from bonecare.errors import Forbidden, NotFound
 
 _HIDDEN = "No such patient."
@@ -86,8 +87,9 @@ def open_record(
     session, caller: User, pid: str, *, resource: str, action: str = "read", resource_id=None, now: datetime
 ) -> RecordAccess:
     """The patient behind `pid` ("me" or an id) if the caller may see her (else 404) and POLICY lets the caller's
-    role take this action on this resource (else 403). A clinician's access is added to the access log in the
-    caller's transaction: the use case commits it with the rest, or not at all."""
+    role take this action on this resource (else 403). A write takes her row's lock (held to the commit). A
+    clinician's access is added to the access log in the caller's transaction: the use case commits it with the
+    rest, or not at all."""
     if pid == "me":
         patient_id = caller.id if caller.role == "patient" else None
     else:
@@ -97,7 +99,11 @@ def open_record(
             patient_id = None
     if patient_id is None or not _can_see(session, caller, patient_id):
         raise NotFound(_HIDDEN)
-    patient = caller if caller.id == patient_id else session.get(User, patient_id)
+    if action in READS:
+        patient = caller if caller.id == patient_id else session.get(User, patient_id)
+    else:  # her row's lock first: writes that check (If-Match, quotas) then write take turns, reading what is
+        lock_row(session, User.id, patient_id)  # committed, the profile included
+        patient = session.scalar(select(User).where(User.id == patient_id).execution_options(populate_existing=True))
     if patient is None or patient.role != "patient":
         raise NotFound(_HIDDEN)
     allowed = POLICY[resource].readers if action in READS else POLICY[resource].writers

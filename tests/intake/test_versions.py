@@ -1,5 +1,6 @@
 """Versions of log entries (intake; exercise shares the log book): ETag, If-Match, tombstones."""
 
+import concurrent.futures
 import uuid
 
 from tests.versions import assert_stale, assert_stays_deleted, assert_tagged, match
@@ -33,3 +34,20 @@ def test_deleting_twice_is_204_and_its_id_stays_deleted(auth):
     patient = auth.as_patient()
     assert_stays_deleted(patient, URL, {**DOSE, "id": str(uuid.uuid4())})
     assert patient.get(URL).json["items"] == []
+
+
+def test_ten_concurrent_edits_naming_one_version_let_exactly_one_through(app, auth, clock):
+    """Each write takes the patient's row lock before it reads the entry, so of ten phones editing from the same
+    version one wins and nine get a 412, instead of the last silently overwriting the first."""
+    clock.set("2026-03-08T12:00:00Z")
+    patient = auth.as_patient()
+    created = patient.post(URL, json=DOSE).json
+    item, headers = f"{URL}/{created['id']}", {**patient.headers, **match(created["version"])}
+
+    def edit(n):
+        return app.test_client().patch(item, json={"calcium_mg": 100 + n}, headers=headers).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        codes = list(pool.map(edit, range(10)))
+    assert sorted(codes) == [200] + [412] * 9
+    assert patient.get(item).json["version"] == created["version"] + 1
