@@ -99,3 +99,37 @@ def test_a_forged_cursor_with_a_naive_instant_is_a_422(auth, ctx, path):
     patient = auth.as_patient()
     cursor = encode_cursor(["2026-01-01T00:00:00", str(uuid.uuid4())])
     assert_problem(patient.get(f"{ME}/{path}?cursor={cursor}"), 422, "validation-error", "cursor")
+
+
+@pytest.mark.parametrize(
+    "taken_at",
+    [
+        "20260101T080000Z",
+        "2026-01-01 08:00:00Z",
+        "2026-01-01T08:00Z",
+        "2026-01-01T08:00:00+0530",
+        "2026-W01-4T08:00:00Z",
+    ],
+)
+def test_an_instant_python_reads_but_rfc_3339_does_not_is_a_422(auth, taken_at):
+    patient = auth.as_patient()
+    body = {"taken_at": taken_at, "source": "supplement", "calcium_mg": 500}
+    problem = assert_problem(patient.post(f"{ME}/intake", json=body), 422, "validation-error", "taken_at")
+    assert "RFC 3339" in problem["errors"]["taken_at"][0]
+    assert patient.get(f"{ME}/intake").json["items"] == []
+
+
+@pytest.mark.parametrize("day", ["20260101", "2026-W01-4"])
+def test_a_date_python_reads_but_rfc_3339_does_not_is_a_422(auth, day):
+    patient = auth.as_patient()
+    assert_problem(patient.get(f"{ME}/intake?from={day}"), 422, "validation-error", "from")
+
+
+def test_the_year_of_an_instant_is_the_one_it_states(auth, clock):
+    clock.set("2026-03-08T12:00:00Z")
+    patient = auth.as_patient()
+    # 1899-12-31 in UTC, but stated as a day of 1900: the spec's pattern reads the stated date, and so does the server.
+    body = {"taken_at": "1900-01-01T00:30:00+01:00", "source": "supplement", "calcium_mg": 500}
+    assert patient.post(f"{ME}/intake", json=body).status_code == 201
+    body["taken_at"] = "1899-12-31T23:30:00-01:00"  # 1900-01-01 in UTC, stated as 1899
+    assert_problem(patient.post(f"{ME}/intake", json=body), 422, "validation-error", "taken_at")

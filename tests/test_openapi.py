@@ -1,9 +1,15 @@
 """The OpenAPI document reads plainly to client generators: named operations, typed nullables, required fields."""
 
 import json
+import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+
+from bonecare.localtime import places
+from bonecare.web.openapi import NO_NUL
+from bonecare.web.schemas import DATE_PATTERN, EARLIEST, INSTANT_PATTERN, LATEST
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 # A weekly target's sessions and minutes may each be left out (a missing one counts as 0), in and out.
@@ -97,3 +103,30 @@ def test_path_variables_are_typed(spec):
     assert parameters["pid"]["pattern"].startswith("^(me|")
     assert parameters["day"]["format"] == "date"
     assert spec["paths"]["/api/v1/invitations"]["post"]["requestBody"]["required"] is False
+
+
+def test_what_a_client_sends_states_the_pattern_the_server_reads(spec):
+    schemas = spec["components"]["schemas"]
+    intake = schemas["IntakeIn"]["properties"]
+    assert intake["taken_at"]["pattern"] == INSTANT_PATTERN
+    assert intake["note"]["pattern"] == NO_NUL  # free text: the parser refuses NUL in any string of a body
+    assert "pattern" not in intake["id"]  # a uuid says it by its format
+    assert schemas["AppointmentIn"]["properties"]["scheduled_for"]["pattern"] == DATE_PATTERN
+    query = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/patients/{pid}/intake"]["get"]["parameters"]}
+    assert query["from"]["pattern"] == DATE_PATTERN
+    # what the server answers is not held to what it reads
+    assert "pattern" not in schemas["IntakeOut"]["properties"]["taken_at"]
+    assert "pattern" not in schemas["IntakeOut"]["properties"]["note"]
+
+
+def test_the_date_patterns_are_the_years_the_server_takes():
+    for pattern, suffix in ((DATE_PATTERN, ""), (INSTANT_PATTERN, "T00:00:00Z")):
+        assert re.fullmatch(pattern, f"{EARLIEST}{suffix}") and re.fullmatch(pattern, f"{LATEST}{suffix}")
+        assert not re.fullmatch(pattern, f"{EARLIEST - timedelta(days=1)}{suffix}")
+        assert not re.fullmatch(pattern, f"{LATEST + timedelta(days=1)}{suffix}")
+
+
+def test_rules_the_schemas_check_are_in_the_spec(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["RegisterIn"]["properties"]["timezone"]["enum"] == sorted(places())
+    assert schemas["ProfilePatch"]["properties"]["timezone"]["enum"] == sorted(places())

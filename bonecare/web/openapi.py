@@ -5,12 +5,32 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 
 from bonecare.web.schemas import Strict
 
+# What the request parser refuses in any string of a body (parser.py), as a pattern: NUL. (The unpaired surrogates
+# it refuses too are no Unicode text, so no JSON Schema string holds one.)
+NO_NUL = "^[^\\x00]*$"
+
 
 class Converter(OpenAPIConverter):
-    """apispec's converter with three conventions of ours: nullable references as `allOf` + `nullable` (apispec's
+    """apispec's converter with four conventions of ours: nullable references as `allOf` + `nullable` (apispec's
     `anyOf` with an empty object gives generated clients an empty class), no null inside an enum (`nullable` says
-    it), and every field of an output schema (one that is not `Strict`, so never loaded) required, as a dump
-    writes every field, null or not, unless the schema marks which fields are always there (the problem's)."""
+    it), every field of an output schema (one that is not `Strict`, so never loaded) required, as a dump
+    writes every field, null or not, unless the schema marks which fields are always there (the problem's), and
+    each field a client sends states the pattern its value must match (`input_patterns`)."""
+
+    def init_attribute_functions(self):
+        super().init_attribute_functions()
+        self.attribute_functions.insert(-1, self.input_patterns)  # before field2nullable, which may move a $ref
+
+    def input_patterns(self, field: ma.fields.Field, ret) -> dict:
+        """A field of a schema that is loaded (`Strict`) states what it reads: the pattern of its class (a date, an
+        instant), or else, for free text, that it holds no NUL."""
+        if not isinstance(field.root, Strict) or "pattern" in ret:
+            return {}
+        if pattern := getattr(field, "input_pattern", None):
+            return {"pattern": pattern}
+        if ret.get("type") == "string" and not {"format", "enum"} & set(ret):
+            return {"pattern": NO_NUL}
+        return {}
 
     def field2nullable(self, field: ma.fields.Field, ret) -> dict:
         """A nullable field: `nullable: true`, around an `allOf` when it is a reference."""
