@@ -133,3 +133,16 @@ def test_the_year_of_an_instant_is_the_one_it_states(auth, clock):
     assert patient.post(f"{ME}/intake", json=body).status_code == 201
     body["taken_at"] = "1899-12-31T23:30:00-01:00"  # 1900-01-01 in UTC, stated as 1899
     assert_problem(patient.post(f"{ME}/intake", json=body), 422, "validation-error", "taken_at")
+
+
+@pytest.mark.parametrize("path", [ME, f"{ME}/reminders/{uuid.UUID(int=1)}"])
+def test_a_patch_without_a_body_is_a_422(auth, path):
+    patient = auth.as_patient()
+    response = patient.client.patch(path, headers=patient.headers)
+    assert "needs a JSON body" in assert_problem(response, 422, "validation-error")["detail"]
+
+
+def test_a_post_without_its_body_is_a_422_and_an_optional_one_may_be_left_out(auth):
+    patient = auth.as_patient()
+    assert_problem(patient.post(f"{ME}/intake"), 422, "validation-error")
+    assert auth.as_clinician().post(f"{API}/invitations").status_code == 201

@@ -130,3 +130,4 @@ def test_rules_the_schemas_check_are_in_the_spec(spec):
     schemas = spec["components"]["schemas"]
     assert schemas["RegisterIn"]["properties"]["timezone"]["enum"] == sorted(places())
     assert schemas["ProfilePatch"]["properties"]["timezone"]["enum"] == sorted(places())
+    assert spec["paths"]["/api/v1/patients/{pid}"]["patch"]["requestBody"]["required"] is True
