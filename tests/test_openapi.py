@@ -131,3 +131,5 @@ def test_rules_the_schemas_check_are_in_the_spec(spec):
     assert schemas["RegisterIn"]["properties"]["timezone"]["enum"] == sorted(places())
     assert schemas["ProfilePatch"]["properties"]["timezone"]["enum"] == sorted(places())
     assert spec["paths"]["/api/v1/patients/{pid}"]["patch"]["requestBody"]["required"] is True
+    assert schemas["ReminderIn"]["properties"]["days_of_week"]["uniqueItems"] is True
+    assert schemas["WeeklyTarget"]["minProperties"] == 1

@@ -19,6 +19,7 @@ def _unique(values):
 
 _KIND = validate.OneOf(KINDS)
 _DAYS = [validate.Length(min=1, max=7), _unique]
+_DAYS_DOC = {"uniqueItems": True}  # what _unique checks
 _TITLE = validate.Length(min=1, max=100)
 _BODY = validate.Length(min=1, max=300)
 _TIME_DOC = {"description": "local wall-clock time HH:MM in the patient's zone"}
@@ -41,7 +42,7 @@ class ReminderPatch(Strict):
 
     kind = ma.fields.String(validate=_KIND)
     time_of_day = TimeOfDay(metadata=_TIME_DOC)
-    days_of_week = ma.fields.List(_day(), validate=_DAYS)
+    days_of_week = ma.fields.List(_day(), validate=_DAYS, metadata=_DAYS_DOC)
     title = ma.fields.String(allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
     body = ma.fields.String(allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean()
@@ -55,7 +56,7 @@ class ReminderIn(ReminderPatch):
     id = ClientId()
     kind = ma.fields.String(required=True, validate=_KIND)
     time_of_day = TimeOfDay(required=True, metadata=_TIME_DOC)
-    days_of_week = ma.fields.List(_day(), load_default=list(DAYS), validate=_DAYS)
+    days_of_week = ma.fields.List(_day(), load_default=list(DAYS), validate=_DAYS, metadata=_DAYS_DOC)
     title = ma.fields.String(load_default=None, allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
     body = ma.fields.String(load_default=None, allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean(load_default=True)

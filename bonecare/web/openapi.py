@@ -49,8 +49,10 @@ class Converter(OpenAPIConverter):
         return _without_null(super().enum2properties(field, **kwargs))
 
     def schema2jsonschema(self, schema) -> dict:
-        """A schema's JSON Schema; an output schema that marks no field required lists every field it dumps."""
+        """A schema's JSON Schema, with the keywords its Meta.spec_keywords adds (a rule over its fields, such as
+        minProperties); an output schema that marks no field required lists every field it dumps."""
         jsonschema = super().schema2jsonschema(schema)
+        jsonschema.update(getattr(getattr(schema, "Meta", None), "spec_keywords", {}))
         if not isinstance(schema, Strict) and "required" not in jsonschema:
             dumped = [field.data_key or name for name, field in schema.fields.items() if not field.load_only]
             if dumped:
