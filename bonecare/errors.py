@@ -181,6 +181,11 @@ _SLUGS = {
 }
 
 
+def validation_detail(errors: dict[str, list[str]]) -> str:
+    """A 422's detail: every field's messages, in one line."""
+    return "The request did not validate: " + "; ".join(f"{f}: {' '.join(msgs)}" for f, msgs in sorted(errors.items()))
+
+
 def http_exception_problem(error: HTTPException):
     """Any werkzeug/webargs HTTPException as problem+json."""
     status = error.code or 500
@@ -199,9 +204,7 @@ def http_exception_problem(error: HTTPException):
             detail = "The request body is not valid JSON."
         else:
             errors = _flatten(messages)
-            detail = "The request did not validate: " + "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in sorted(errors.items())
-            )
+            detail = validation_detail(errors)
     if status >= 500:
         status, detail = 500, "An unexpected error occurred."
     title = error.name if status < 500 else "Internal server error"

@@ -146,3 +146,31 @@ def test_a_post_without_its_body_is_a_422_and_an_optional_one_may_be_left_out(au
     patient = auth.as_patient()
     assert_problem(patient.post(f"{ME}/intake"), 422, "validation-error")
     assert auth.as_clinician().post(f"{API}/invitations").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("reminders", {"kind": "supplement", "time_of_day": "08:00", "skip_if_done": 0}, "skip_if_done"),
+        ("reminders", {"kind": "supplement", "time_of_day": "08:00", "enabled": "yes"}, "enabled"),
+        ("intake", {"taken_at": "2026-01-01T08:00:00Z", "source": "diet", "calcium_mg": "500"}, "calcium_mg"),
+        ("intake", {"taken_at": "2026-01-01T08:00:00Z", "source": "diet", "calcium_mg": True}, "calcium_mg"),
+        ("exercise", {"started_at": "2026-01-01T08:00:00Z", "kind": "balance", "duration_min": 30.5}, "duration_min"),
+        (
+            "reminders",
+            {"kind": "supplement", "time_of_day": "08:00", "log_on_done": {"source": "diet", "calcium_mg": "1"}},
+            "log_on_done.calcium_mg",
+        ),
+    ],
+)
+def test_a_body_field_of_another_json_type_is_a_422_naming_it(auth, clock, path, body, field):
+    clock.set("2026-03-08T12:00:00Z")
+    patient = auth.as_patient()
+    problem = assert_problem(patient.post(f"{ME}/{path}", json=body), 422, "validation-error", field)
+    assert field in problem["detail"]
+    assert patient.get(f"{ME}/{path}").json["items"] == []
+
+
+def test_a_query_flag_is_still_read_from_its_text(auth):
+    patient = auth.as_patient()
+    assert patient.get(f"{ME}/intake?include_deleted=true").status_code == 200
