@@ -133,3 +133,17 @@ def test_rules_the_schemas_check_are_in_the_spec(spec):
     assert spec["paths"]["/api/v1/patients/{pid}"]["patch"]["requestBody"]["required"] is True
     assert schemas["ReminderIn"]["properties"]["days_of_week"]["uniqueItems"] is True
     assert schemas["WeeklyTarget"]["minProperties"] == 1
+
+
+def test_a_nullable_choice_a_client_sends_allows_null_by_openapi_3_0_3(spec, auth):
+    # An enum beside `nullable` still refuses null (3.0.3), and null is no choice: the enum goes inside an allOf.
+    smoking = spec["components"]["schemas"]["ProfilePatch"]["properties"]["smoking_status"]
+    assert smoking == {"allOf": [{"type": "string", "enum": ["never", "former", "current"]}], "nullable": True}
+    patient = auth.as_patient()
+    assert patient.patch("/api/v1/patients/me", json={"smoking_status": None}).json["smoking_status"] is None
+
+
+def test_a_query_parameter_is_never_null(spec):
+    for _, _, op in _operations(spec):
+        for parameter in op.get("parameters", []):
+            assert "nullable" not in parameter["schema"] and "allOf" not in parameter["schema"], parameter
