@@ -87,10 +87,12 @@ class SubscriptionKeys(Strict):
 class Subscription(Strict):
     endpoint = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
     keys = ma.fields.Nested(SubscriptionKeys, required=True)
-    expirationTime = ma.fields.Raw(
+    expirationTime = ma.fields.Float(  # noqa: N815 - the browser's own name
         load_default=None,
-        allow_none=True,  # noqa: N815 - the browser's own name
-        metadata={"description": "as PushSubscription.toJSON() gives it; ignored"},
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(0, 2**53),  # milliseconds since the epoch, as a JavaScript number holds them
+        metadata={"description": "as PushSubscription.toJSON() gives it (a time in ms, or null); ignored"},
     )
 
 

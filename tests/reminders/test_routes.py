@@ -191,6 +191,17 @@ def test_invalid_devices_are_422(auth, body, field):
     assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", field)
 
 
+@pytest.mark.parametrize("expiration", [{"at": 1}, "soon", 10**17])
+def test_a_subscription_expiration_is_a_time_in_ms_or_null(auth, expiration):
+    patient = auth.as_patient()
+    body = {"platform": "webpush", "subscription": {**subscription(), "expirationTime": expiration}}
+    field = "subscription.expirationTime"
+    assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", field)
+    for fine in (None, 1767225600000):
+        body["subscription"]["expirationTime"] = fine
+        assert patient.post("/api/v1/patients/me/devices", json=body).status_code in (200, 201)
+
+
 def test_a_device_that_moves_to_another_patient_stops_serving_the_first(auth, session):
     from bonecare.reminders.models import Device
 
