@@ -23,7 +23,9 @@ _CURSORS: dict[str, str] = json.loads(os.environ.get("FUZZ_CURSORS", "{}"))
 
 @schemathesis.hook
 def map_path_parameters(context, path_parameters):
-    """Put the world's real ids into the generated path parameters."""
+    """Put the world's real ids into the generated path parameters (a negative case may have none: null)."""
+    if not isinstance(path_parameters, dict):
+        return path_parameters
     real = _VALUES.get(context.operation.path, {})
     for name, value in real.items():
         generated = path_parameters.get(name)

@@ -2,7 +2,7 @@
 her clinician and then as the patient, with every check (fuzz/schemathesis.toml says where a check expects more);
 fails on any server error, response that breaks the spec, schema-valid request refused or invalid one accepted.
 
-    .venv/bin/python fuzz/run.py [--seconds-per-role 80] [--workers 2]
+    .venv/bin/python fuzz/run.py [--seconds-per-role 140] [--workers 2]
 
 The server runs under gunicorn on a free port with a fresh SQLite database; its log is printed when a run fails.
 """
@@ -90,7 +90,7 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env
         "--workers",
         str(args.workers),
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--generation-deterministic",
         "--suppress-health-check",
         "all",
@@ -106,7 +106,9 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env
 def main() -> int:
     """Start the server, make the world, fuzz as each role; non-zero if any run failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds-per-role", type=int, default=80)
+    # Each role's run shares these between the coverage, fuzzing and stateful phases (the last follows the links
+    # schemathesis infers, e.g. POST then GET and DELETE of what it made, for use_after_free and the like).
+    parser.add_argument("--seconds-per-role", type=int, default=140)
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--report-dir", help="keep every request and response there (HAR files), one folder per role")
     # One worker: hypothesis's lambda descriptions call ast.parse, which CPython 3.11 does not make thread-safe.
