@@ -99,12 +99,22 @@ class ClientId(ma.fields.UUID):
         super().__init__(metadata={"description": "a client-made id, for idempotent retries"}, **kwargs)
 
 
+class Pattern(validate.Regexp):
+    """A regular expression the whole text must match, as the spec's pattern (apispec copies it there) means it:
+    Python's `$` also matches before a final newline. (Write [0-9]: Python's `\\d` is any script's digit.)"""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 class TimeOfDay(ma.fields.String):
     """A local wall-clock time "HH:MM"."""
 
     def __init__(self, **kwargs):
         super().__init__(
-            validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a time of day HH:MM."), **kwargs
+            validate=Pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Must be a time of day HH:MM."), **kwargs
         )
 
 
@@ -118,7 +128,7 @@ class PageQuery(Strict):
         load_default=None,
         validate=[
             validate.Length(max=1024),
-            validate.Regexp(r"^[A-Za-z0-9_-]*$", error="Not a cursor this server issued."),
+            Pattern("^[A-Za-z0-9_-]*$", error="Not a cursor this server issued."),
         ],
     )
 

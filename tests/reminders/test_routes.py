@@ -81,6 +81,7 @@ def test_a_retry_with_the_same_id_stores_one_rule(auth, clock):
         ({"kind": "pill", "time_of_day": "08:00"}, "kind"),
         ({"kind": "supplement", "time_of_day": "8am"}, "time_of_day"),
         ({"kind": "supplement", "time_of_day": "24:00"}, "time_of_day"),
+        ({"kind": "supplement", "time_of_day": "08:00\n"}, "time_of_day"),  # the spec's pattern refuses it too
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": []}, "days_of_week"),
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["mon", "mon"]}, "days_of_week"),
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["monday"]}, "days_of_week.0"),
