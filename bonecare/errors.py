@@ -157,9 +157,9 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(required=True)
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
     server_time = ma.fields.String(metadata={"description": "the server's clock, on a clock-skew problem"})
-    current = ma.fields.Dict(
+    current = ma.fields.Raw(
         allow_none=True,
-        metadata={"description": "the record as it is now, on a precondition-failed problem (null: none is stored)"},
+        metadata={"description": "an object, the record as it is now, on a precondition-failed problem (null: none)"},
     )
 
 
@@ -209,6 +209,11 @@ _SLUGS = {
 }
 
 
+def validation_detail(errors: dict[str, list[str]]) -> str:
+    """A 422's detail: every field's messages, in one line."""
+    return "The request did not validate: " + "; ".join(f"{f}: {' '.join(msgs)}" for f, msgs in sorted(errors.items()))
+
+
 def http_exception_problem(error: HTTPException):
     """Any werkzeug/webargs HTTPException as problem+json."""
     status = error.code or 500
@@ -227,9 +232,7 @@ def http_exception_problem(error: HTTPException):
             detail = "The request body is not valid JSON."
         else:
             errors = _flatten(messages)
-            detail = "The request did not validate: " + "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in sorted(errors.items())
-            )
+            detail = validation_detail(errors)
     if status >= 500:
         status, detail = 500, "An unexpected error occurred."
     title = error.name if status < 500 else "Internal server error"

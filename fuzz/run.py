@@ -1,7 +1,8 @@
 """`make fuzz`: schemathesis against a running bonecare, over every operation of its OpenAPI spec, signed in as
-her clinician and then as the patient; fails on any server error or response that breaks the spec.
+her clinician and then as the patient, with every check (fuzz/schemathesis.toml says where a check expects more);
+fails on any server error, response that breaks the spec, schema-valid request refused or invalid one accepted.
 
-    .venv/bin/python fuzz/run.py [--seconds-per-role 80] [--workers 2]
+    .venv/bin/python fuzz/run.py [--seconds-per-role 140] [--workers 2]
 
 The server runs under gunicorn on a free port with a fresh SQLite database; its log is printed when a run fails.
 """
@@ -19,12 +20,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests import server, world  # noqa: E402
 
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+CHECKS = "all"
+SETTINGS = Path(__file__).with_name("schemathesis.toml")
 
 
 def _config(path: Path, headers: dict, per_operation: dict[str, dict]) -> Path:
-    """A schemathesis.toml: the caller's bearer token, and other tokens for the operations that take them."""
-    lines = ["[headers]", *(f"{k} = {json.dumps(v)}" for k, v in headers.items())]
+    """A schemathesis.toml: fuzz/schemathesis.toml (the checks' settings), the caller's bearer token, and other
+    tokens for the operations that take them."""
+    lines = [SETTINGS.read_text(), "[headers]", *(f"{k} = {json.dumps(v)}" for k, v in headers.items())]
     for operation_path, op_headers in per_operation.items():
         lines += ["", "[[operations]]", f"include-path = {json.dumps(operation_path)}", "[operations.headers]"]
         lines += [f"{k} = {json.dumps(v)}" for k, v in op_headers.items()]
@@ -42,7 +45,27 @@ def _path_values(w: world.World, spec_paths, pid: str) -> dict:
     return values
 
 
-def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: dict, args, workdir: Path) -> int:
+def _cursors(call, w: world.World, spec: dict) -> dict[str, str]:
+    """A real cursor (the second page's) of every list that takes one and has two items, by spec path."""
+    cursors = {}
+    for path, item in spec["paths"].items():
+        if any(p["name"] == "cursor" for p in item.get("get", {}).get("parameters", [])):
+            url = path.replace("{pid}", w.patient.id)
+            status, body = call(
+                "GET", f"{url}?limit=1", w.patient.access if "{pid}" in path else w.clinician.access, None
+            )
+            if status == 200 and body.get("next_cursor"):
+                cursors[path] = body["next_cursor"]
+    return cursors
+
+
+def _hooks_env(call, w: world.World, spec: dict, pid: str) -> dict:
+    """What fuzz/hooks.py reads: the real path values (with this {pid}) and cursors."""
+    values = _path_values(w, set(spec["paths"]), pid)
+    return {"FUZZ_PATH_VALUES": json.dumps(values), "FUZZ_CURSORS": json.dumps(_cursors(call, w, spec))}
+
+
+def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env: dict, args, workdir: Path) -> int:
     bearer = {"Authorization": f"Bearer {account.access}"}
     config = _config(
         workdir / f"{role}.toml",
@@ -53,7 +76,7 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: d
             "/api/v1/auth/logout": {"Authorization": f"Bearer {spares[1].access}"},
         },
     )
-    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", FUZZ_PATH_VALUES=json.dumps(values), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", PYTHONPATH=str(ROOT), **hooks_env)
     command = [
         str(server.BIN / "schemathesis"),
         "--config-file",
@@ -67,7 +90,7 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: d
         "--workers",
         str(args.workers),
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--generation-deterministic",
         "--suppress-health-check",
         "all",
@@ -83,7 +106,9 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, values: d
 def main() -> int:
     """Start the server, make the world, fuzz as each role; non-zero if any run failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds-per-role", type=int, default=80)
+    # Each role's run shares these between the coverage, fuzzing and stateful phases (the last follows the links
+    # schemathesis infers, e.g. POST then GET and DELETE of what it made, for use_after_free and the like).
+    parser.add_argument("--seconds-per-role", type=int, default=140)
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--report-dir", help="keep every request and response there (HAR files), one folder per role")
     # One worker: hypothesis's lambda descriptions call ast.parse, which CPython 3.11 does not make thread-safe.
@@ -98,7 +123,8 @@ def main() -> int:
         log = workdir / "server.log"
         with server.gunicorn("app:app", port, env, log, workers=1, threads=4):
             call = server.http_call(base)
-            spec_paths = set(call("GET", "/api/openapi.json", None, None)[1]["paths"])
+            spec = call("GET", "/api/openapi.json", None, None)[1]
+            spec_paths = set(spec["paths"])
             w = world.build(call, server.clinician_maker(env), spec_paths=spec_paths)
             spares = {
                 role: tuple(world.login(call, world.Account("", getattr(w, role).email, role)) for _ in range(2))
@@ -111,12 +137,12 @@ def main() -> int:
                     base,
                     w.clinician,
                     spares["clinician"],
-                    _path_values(w, spec_paths, w.patient.id),
+                    _hooks_env(call, w, spec, w.patient.id),
                     args,
                     workdir,
                 ),
                 "patient": _fuzz(
-                    "patient", base, w.patient, spares["patient"], _path_values(w, spec_paths, "me"), args, workdir
+                    "patient", base, w.patient, spares["patient"], _hooks_env(call, w, spec, "me"), args, workdir
                 ),
             }
         errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]

@@ -1,11 +1,15 @@
 """The OpenAPI document reads plainly to client generators: named operations, typed nullables, required fields."""
 
 import json
+import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
-from bonecare.web.openapi import NULL
+from bonecare.localtime import places
+from bonecare.web.openapi import NO_NUL, NULL
+from bonecare.web.schemas import DATE_PATTERN, EARLIEST, INSTANT_PATTERN, LATEST
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 # A weekly target's sessions and minutes may each be left out (a missing one counts as 0), in and out.
@@ -122,3 +126,50 @@ def test_path_variables_are_typed(spec):
     assert parameters["pid"]["pattern"].startswith("^(me|")
     assert parameters["day"]["format"] == "date"
     assert spec["paths"]["/api/v1/invitations"]["post"]["requestBody"]["required"] is False
+
+
+def test_what_a_client_sends_states_the_pattern_the_server_reads(spec):
+    schemas = spec["components"]["schemas"]
+    intake = schemas["IntakeIn"]["properties"]
+    assert intake["taken_at"]["pattern"] == INSTANT_PATTERN
+    assert intake["note"]["pattern"] == NO_NUL  # free text: the parser refuses NUL in any string of a body
+    assert "pattern" not in intake["id"]  # a uuid says it by its format
+    assert schemas["AppointmentIn"]["properties"]["scheduled_for"]["pattern"] == DATE_PATTERN
+    query = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/patients/{pid}/intake"]["get"]["parameters"]}
+    assert query["from"]["pattern"] == DATE_PATTERN
+    # what the server answers is not held to what it reads
+    assert "pattern" not in schemas["IntakeOut"]["properties"]["taken_at"]
+    assert "pattern" not in schemas["IntakeOut"]["properties"]["note"]
+
+
+def test_the_date_patterns_are_the_years_the_server_takes():
+    for pattern, suffix in ((DATE_PATTERN, ""), (INSTANT_PATTERN, "T00:00:00Z")):
+        assert re.fullmatch(pattern, f"{EARLIEST}{suffix}") and re.fullmatch(pattern, f"{LATEST}{suffix}")
+        assert not re.fullmatch(pattern, f"{EARLIEST - timedelta(days=1)}{suffix}")
+        assert not re.fullmatch(pattern, f"{LATEST + timedelta(days=1)}{suffix}")
+
+
+def test_rules_the_schemas_check_are_in_the_spec(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["RegisterIn"]["properties"]["timezone"]["enum"] == sorted(places())
+    assert schemas["ProfilePatch"]["properties"]["timezone"]["enum"] == sorted(places())
+    assert spec["paths"]["/api/v1/patients/{pid}"]["patch"]["requestBody"]["required"] is True
+    assert schemas["ReminderIn"]["properties"]["days_of_week"]["uniqueItems"] is True
+    assert schemas["WeeklyTarget"]["minProperties"] == 1
+
+
+def test_a_nullable_choice_a_client_sends_allows_null_by_openapi_3_0_3(spec, auth):
+    # An enum beside `nullable` still refuses null (3.0.3), and null is no choice: it is anyOf the enum, a schema
+    # of its own (one enum class in a generated client), and NULL.
+    smoking = spec["components"]["schemas"]["ProfilePatch"]["properties"]["smoking_status"]
+    assert smoking == {"anyOf": [{"$ref": "#/components/schemas/SmokingStatus"}, NULL]}
+    assert spec["components"]["schemas"]["SmokingStatus"] == {"type": "string", "enum": ["never", "former", "current"]}
+    patient = auth.as_patient()
+    assert patient.patch("/api/v1/patients/me", json={"smoking_status": None}).json["smoking_status"] is None
+
+
+def test_a_query_parameter_is_never_null(spec):
+    for _, _, op in _operations(spec):
+        for parameter in op.get("parameters", []):
+            schema = parameter["schema"]
+            assert "nullable" not in schema and "allOf" not in schema and "anyOf" not in schema, parameter

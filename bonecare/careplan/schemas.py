@@ -9,6 +9,11 @@ from bonecare.web.schemas import Date, Strict, VersionedOut
 
 
 class WeeklyTarget(Strict):
+    """Sessions, minutes or both (one left out counts as 0), but not neither."""
+
+    class Meta(Strict.Meta):
+        spec_keywords = {"minProperties": 1}
+
     sessions = ma.fields.Integer(strict=True, validate=validate.Range(0, 21))
     minutes = ma.fields.Integer(strict=True, validate=validate.Range(0, 3000))
 

@@ -53,7 +53,7 @@ class ChangeOut(ma.Schema):
     record = ma.fields.Method(
         "_record",
         allow_none=True,
-        metadata={"type": "object", "description": "what the record's GET answers (null for a delete)"},
+        metadata={"description": "an object, what the record's GET answers; null for a delete"},
     )
 
     def _record(self, change: dict):

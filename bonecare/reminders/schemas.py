@@ -24,6 +24,7 @@ def _unique(values):
 
 _KIND = validate.OneOf(KINDS)
 _DAYS = [validate.Length(min=1, max=7), _unique]
+_DAYS_DOC = {"uniqueItems": True}  # what _unique checks
 _TITLE = validate.Length(min=1, max=100)
 _BODY = validate.Length(min=1, max=300)
 _TIME_DOC = {"description": "local wall-clock time HH:MM in the patient's zone"}
@@ -46,7 +47,7 @@ class ReminderPatch(Strict):
 
     kind = ma.fields.String(validate=_KIND)
     time_of_day = TimeOfDay(metadata=_TIME_DOC)
-    days_of_week = ma.fields.List(_day(), validate=_DAYS)
+    days_of_week = ma.fields.List(_day(), validate=_DAYS, metadata=_DAYS_DOC)
     title = ma.fields.String(allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
     body = ma.fields.String(allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean()
@@ -60,7 +61,7 @@ class ReminderIn(ReminderPatch):
     id = ClientId()
     kind = ma.fields.String(required=True, validate=_KIND)
     time_of_day = TimeOfDay(required=True, metadata=_TIME_DOC)
-    days_of_week = ma.fields.List(_day(), load_default=list(DAYS), validate=_DAYS)
+    days_of_week = ma.fields.List(_day(), load_default=list(DAYS), validate=_DAYS, metadata=_DAYS_DOC)
     title = ma.fields.String(load_default=None, allow_none=True, validate=_TITLE, metadata=_TITLE_DOC)
     body = ma.fields.String(load_default=None, allow_none=True, validate=_BODY)
     enabled = ma.fields.Boolean(load_default=True)
@@ -91,10 +92,12 @@ class SubscriptionKeys(Strict):
 class Subscription(Strict):
     endpoint = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
     keys = ma.fields.Nested(SubscriptionKeys, required=True)
-    expirationTime = ma.fields.Raw(
+    expirationTime = ma.fields.Float(  # noqa: N815 - the browser's own name
         load_default=None,
-        allow_none=True,  # noqa: N815 - the browser's own name
-        metadata={"description": "as PushSubscription.toJSON() gives it; ignored"},
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(0, 2**53),  # milliseconds since the epoch, as a JavaScript number holds them
+        metadata={"description": "as PushSubscription.toJSON() gives it (a time in ms, or null); ignored"},
     )
 
 

@@ -1,5 +1,6 @@
 """HTTP plumbing shared by every package: the blueprint class, and how requests are read."""
 
+import functools
 import re
 from http import HTTPStatus
 
@@ -7,6 +8,7 @@ import flask_smorest
 from flask import current_app, request
 from flask.views import MethodView
 
+from bonecare.errors import Invalid
 from bonecare.web.parser import StrictParser
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -25,9 +27,29 @@ PATH_VARIABLES = {
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, reading bodies and query strings with the strict parser, and naming every
     operation of a view class `<method><View>` (`getToday`, `postIntakeLog`), the names generated clients use, and
-    typing the path variables of PATH_VARIABLES."""
+    typing the path variables of PATH_VARIABLES, and refusing a request without the body its operation requires."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        """flask-smorest's arguments; a JSON body it documents as required is a 422 when absent (webargs would read
+        it as {}, so that a PATCH without a body changed nothing and said 200)."""
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required:
+            return parse
+
+        def decorator(function):
+            parsed = parse(function)
+
+            @functools.wraps(parsed)
+            def view(*args, **kw):
+                if not (request.content_length or request.headers.get("Transfer-Encoding")):
+                    raise Invalid("The request needs a JSON body.")
+                return parsed(*args, **kw)
+
+            return view
+
+        return decorator
 
     def route(self, rule, *, parameters=None, tags=None, **options):
         """Register a view class (or function) as flask-smorest does, with its operations named."""

@@ -3,10 +3,11 @@
 import json
 import re
 
+import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from bonecare.errors import BadRequest, Invalid
+from bonecare.errors import BadRequest, Invalid, validation_detail
 
 MAX_DEPTH = 32
 MAX_DIGITS = 18  # a signed 64-bit integer; no field of ours needs more
@@ -53,6 +54,47 @@ def _check_document(value) -> None:
             _check_text(item, path)
 
 
+# What marshmallow reads besides the JSON type its field has (1 or "yes" for a boolean, "12" or true for a number,
+# 12.5 for an integer, which it truncates): a JSON body must send the type the spec says.
+_JSON_TYPES = (
+    (ma.fields.Boolean, lambda v: isinstance(v, bool), "Not a valid boolean."),
+    (ma.fields.Integer, lambda v: isinstance(v, int) and not isinstance(v, bool), "Not a valid integer."),
+    (ma.fields.Number, lambda v: isinstance(v, int | float) and not isinstance(v, bool), "Not a valid number."),
+)
+
+
+def _type_errors(schema: ma.Schema, data, path: tuple = ()) -> dict[str, list[str]]:
+    """The fields of a decoded body (nested ones too) whose value is not of their JSON type, by dotted path."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        return errors  # marshmallow says so
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if key in data and not field.dump_only:
+            errors.update(_value_errors(field, data[key], (*path, key)))
+    return errors
+
+
+def _value_errors(field: ma.fields.Field, value, path: tuple) -> dict[str, list[str]]:
+    if value is None:
+        return {}  # allow_none decides
+    if isinstance(field, ma.fields.Nested):
+        items = enumerate(value) if field.many and isinstance(value, list) else [(None, value)]
+        errors = {}
+        for i, item in items:
+            errors.update(_type_errors(field.schema, item, path if i is None else (*path, i)))
+        return errors
+    if isinstance(field, ma.fields.List) and isinstance(value, list):
+        errors = {}
+        for i, item in enumerate(value):
+            errors.update(_value_errors(field.inner, item, (*path, i)))
+        return errors
+    for kind, ok, message in _JSON_TYPES:
+        if isinstance(field, kind):
+            return {} if ok(value) else {".".join(map(str, path)): [message]}
+    return {}
+
+
 def loads(data: bytes):
     """A JSON request body, decoded strictly; json.JSONDecodeError (webargs' 400) for what is not JSON."""
     try:
@@ -64,8 +106,9 @@ def loads(data: bytes):
 
 
 class StrictParser(FlaskParser):
-    """webargs' Flask parser reading JSON strictly; each schema's Meta.unknown decides
-    what to do with unknown fields, query strings included (webargs would otherwise drop them silently)."""
+    """webargs' Flask parser reading JSON strictly, each field of a body of its own JSON type; each schema's
+    Meta.unknown decides what to do with unknown fields, query strings included (webargs would otherwise drop them
+    silently)."""
 
     def __init__(self):
         super().__init__(unknown=None)
@@ -74,3 +117,8 @@ class StrictParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         return loads(req.get_data(cache=True))
+
+    def pre_load(self, location_data, *, schema, req, location):
+        if location == "json" and (errors := _type_errors(schema, location_data)):
+            raise Invalid(validation_detail(errors), errors=errors)
+        return location_data

@@ -84,6 +84,7 @@ def test_a_retry_with_the_same_id_stores_one_rule(auth, clock):
         ({"kind": "pill", "time_of_day": "08:00"}, "kind"),
         ({"kind": "supplement", "time_of_day": "8am"}, "time_of_day"),
         ({"kind": "supplement", "time_of_day": "24:00"}, "time_of_day"),
+        ({"kind": "supplement", "time_of_day": "08:00\n"}, "time_of_day"),  # the spec's pattern refuses it too
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": []}, "days_of_week"),
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["mon", "mon"]}, "days_of_week"),
         ({"kind": "supplement", "time_of_day": "08:00", "days_of_week": ["monday"]}, "days_of_week.0"),
@@ -196,6 +197,17 @@ def test_bad_subscription_keys_are_422(auth, keys, field):
 def test_invalid_devices_are_422(auth, body, field):
     patient = auth.as_patient()
     assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", field)
+
+
+@pytest.mark.parametrize("expiration", [{"at": 1}, "soon", 10**17])
+def test_a_subscription_expiration_is_a_time_in_ms_or_null(auth, expiration):
+    patient = auth.as_patient()
+    body = {"platform": "webpush", "subscription": {**subscription(), "expirationTime": expiration}}
+    field = "subscription.expirationTime"
+    assert_problem(patient.post("/api/v1/patients/me/devices", json=body), 422, "validation-error", field)
+    for fine in (None, 1767225600000):
+        body["subscription"]["expirationTime"] = fine
+        assert patient.post("/api/v1/patients/me/devices", json=body).status_code in (200, 201)
 
 
 def test_a_device_that_moves_to_another_patient_stops_serving_the_first(auth, session):
