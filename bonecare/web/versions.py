@@ -10,12 +10,12 @@ from flask_smorest import Blueprint
 from bonecare.database import version_of
 from bonecare.errors import Invalid, PreconditionFailed
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+_ETAG = re.compile(r'^\s*(?:(?:W/)?"(\d{1,18})"|(\d{1,18}))\s*$')  # the version bare, too (a common slip)
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": False,
-    "schema": {"type": "string", "pattern": r'^(\*|(W/)?"\d{1,18}")$'},
+    "schema": {"type": "string", "pattern": r'^(\*|(W/)?"\d{1,18}"|\d{1,18})$'},
     "description": 'the version the write expects (the ETag a GET gave, `"7"`); another is a 412. Without it, '
     "the last write wins.",
 }
@@ -29,7 +29,7 @@ def if_match() -> int | None:
     match = _ETAG.match(value)
     if not match:
         raise Invalid('If-Match must be one entity tag, such as "7".', "If-Match")
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def tagged(record, status: int = 200):

@@ -3,6 +3,7 @@
 import concurrent.futures
 import uuid
 
+from tests.problems import assert_problem
 from tests.versions import assert_stale, assert_stays_deleted, assert_tagged, match
 
 URL = "/api/v1/patients/me/intake"
@@ -51,3 +52,14 @@ def test_ten_concurrent_edits_naming_one_version_let_exactly_one_through(app, au
         codes = list(pool.map(edit, range(10)))
     assert sorted(codes) == [200] + [412] * 9
     assert patient.get(item).json["version"] == created["version"] + 1
+
+
+def test_if_match_takes_the_version_quoted_weak_or_bare_and_refuses_anything_else(auth):
+    patient = auth.as_patient()
+    created = patient.post(URL, json=DOSE).json
+    item, version = f"{URL}/{created['id']}", created["version"]
+    for stale in (f'"{version + 5}"', f'W/"{version + 5}"', str(version + 5)):
+        assert_stale(patient.patch(item, {"note": "x"}, headers={"If-Match": stale}), patient.get(item).json)
+    assert patient.patch(item, {"note": "bare"}, headers={"If-Match": str(version)}).status_code == 200
+    for garbage in ('"7', "seven", '"1", "2"', '"' + "9" * 19 + '"'):
+        assert_problem(patient.patch(item, {"note": "x"}, headers={"If-Match": garbage}), 422, "validation-error")
