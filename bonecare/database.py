@@ -127,13 +127,16 @@ def fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def lock_row(session, key_column, value) -> None:
-    """Lock one row until the transaction ends, so that writes which check before they write take turns. SQLite
-    has no row locks: a no-op UPDATE takes its one write lock instead (and sees what the last writer committed)."""
+def locked(session, model, key_column, value):
+    """The row of this key, read fresh and locked until the transaction ends, so that writes which check before
+    they write take turns (None if there is none). SQLite has no row locks: a no-op UPDATE takes its one write lock
+    instead (and the read after it sees what the last writer committed)."""
+    stmt = select(model).where(key_column == value).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(key_column.table).where(key_column == value).values({key_column: key_column}))
     else:
-        session.execute(select(key_column).where(key_column == value).with_for_update())
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
 
 
 def insert_for(session):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.models import CareTeamMember, User
 from bonecare.audit.service import record
-from bonecare.database import lock_row
+from bonecare.database import locked
 from bonecare.errors import Forbidden, NotFound
 
 _HIDDEN = "No such patient."
@@ -102,8 +102,7 @@ def open_record(
     if action in READS:
         patient = caller if caller.id == patient_id else session.get(User, patient_id)
     else:  # her row's lock first: writes that check (If-Match, quotas) then write take turns, reading what is
-        lock_row(session, User.id, patient_id)  # committed, the profile included
-        patient = session.scalar(select(User).where(User.id == patient_id).execution_options(populate_existing=True))
+        patient = locked(session, User, User.id, patient_id)  # committed, the profile included
     if patient is None or patient.role != "patient":
         raise NotFound(_HIDDEN)
     allowed = POLICY[resource].readers if action in READS else POLICY[resource].writers

@@ -25,6 +25,17 @@ def stamp(session, patient_id, record, now: datetime) -> int:
     return version
 
 
+def unstamp(session, patient_id) -> None:
+    """Give back the version just taken for a create that found its record stored already (a retry): the row lock
+    taken with it is still held, so no other change has taken a version since."""
+    session.execute(
+        update(User)
+        .where(User.id == patient_id)
+        .values(sync_clock=User.sync_clock - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def check_version(record, expected: int | None) -> None:
     """If-Match: a write that names a version must name the record's current one (else a 412 with the record); a
     record never stored (None) matches none (RFC 9110), so a PUT that would create it is a 412 with `current` null."""

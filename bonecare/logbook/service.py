@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
-from bonecare.accounts.sync import check_version, stamp
+from bonecare.accounts.sync import check_version, stamp, unstamp
 from bonecare.database import assign, fingerprint, insert_once, owned
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
@@ -67,11 +67,12 @@ class LogBook:
             fingerprint=digest,
             **data,
         )
+        stamp(session, patient.id, entry, now)  # before the insert, which then writes the version with the row
         entry, created = insert_once(
             session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
         )
-        if created:
-            stamp(session, patient.id, entry, now)
+        if not created:
+            unstamp(session, patient.id)
         session.commit()
         return entry, created
 

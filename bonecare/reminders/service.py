@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
-from bonecare.accounts.models import User
 from bonecare.accounts.sync import check_version, stamp
-from bonecare.database import assign, holds, insert_once, lock_row, owned
+from bonecare.database import assign, holds, insert_once, owned
 from bonecare.errors import Conflict, Deleted, Invalid
 from bonecare.reminders.endpoints import auth_problem, endpoint_problem, p256dh_problem
 from bonecare.reminders.models import Device, Occurrence, Reminder, target_hash
@@ -26,14 +25,9 @@ MAX_DEVICES = 10
 _TARGET = ("endpoint", "token", "p256dh", "auth", "target_hash")
 
 
-def _lock(session, patient) -> None:
-    """Take the patient's row lock: her writes that check before they write wait for each other."""
-    lock_row(session, User.id, patient.id)
-
-
 def _check_quota(session, patient, model, live, limit: int, what: str) -> None:
-    """Refuse a new record past the patient's limit; her row is locked first, so two creates cannot both pass."""
-    _lock(session, patient)
+    """Refuse a new record past the patient's limit; her row is locked (open_record, for every write), so two
+    creates cannot both pass."""
     if session.scalar(select(func.count()).select_from(model).where(model.patient_id == patient.id, live)) >= limit:
         raise Invalid(f"A patient may have at most {limit} {what}; delete one first.")
 
@@ -187,7 +181,6 @@ def register_device(
     target (POST) finds it; a deleted install's id is a 409 deleted; a target or an install that another patient
     still uses signed in is a 409, one she has left moves here (one target, one device)."""
     patient = open_record(session, caller, pid, resource="devices", action="create", now=now).patient
-    _lock(session, patient)  # one registration at a time
     columns = _target(data, allowed_hosts)
     digest = target_hash(data["platform"], columns["endpoint"] or columns["token"])
     by_target = session.scalar(select(Device).where(Device.target_hash == digest, Device.deleted_at.is_(None)))
