@@ -139,9 +139,9 @@ class _GuardedTransport(httpx.HTTPTransport):
 
 
 def guarded_http2_client(allowed_hosts: list[str], resolve: Resolve, ca_file: str | None = None) -> httpx.Client:
-    """One HTTP/2 client for many threads (each send a stream of one connection): TLS verified against
-    certifi's CA bundle (httpx's default) or `ca_file`, no proxy from the environment, no redirect followed,
-    every connection's address checked."""
+    """An HTTP/2 client for one send thread (httpcore's sync HTTP/2 is not safe across threads: apns.py): TLS
+    verified against certifi's CA bundle (httpx's default) or `ca_file`, no proxy from the environment, no
+    redirect followed, every connection's address checked."""
     context = ssl.create_default_context(cafile=ca_file) if ca_file else httpx.create_ssl_context()
     return httpx.Client(
         transport=_GuardedTransport(Guard(allowed_hosts, resolve), context), trust_env=False, follow_redirects=False

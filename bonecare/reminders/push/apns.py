@@ -1,5 +1,10 @@
 """APNs: token-based provider authentication (an ES256 JWT made from the team's .p8 key and reused for 40
-minutes), HTTP/2 over one shared client whose connections pass the address guard like every other push."""
+minutes), HTTP/2 with a client per send thread whose connections pass the address guard like every other push.
+
+A client per thread, not one for all: httpcore's synchronous HTTP/2 takes a stream id and queues its frames
+without a lock, so two threads can put stream 5 on the wire before stream 3, and a server (Apple's as our
+loopback one) ends the connection with a PROTOCOL_ERROR, failing every push in flight on it. Apple welcomes
+several connections; each thread keeps its own alive for its sends."""
 
 import json
 import math
@@ -41,11 +46,18 @@ class ApnsBackend(HttpBackend):
         self.topic = self.setting("BONECARE_APNS_TOPIC", "the app's bundle id")
         self.key = _signing_key(key_file)
         self.endpoint = _endpoint(config.get("BONECARE_APNS_ENDPOINT") or "https://api.push.apple.com")
-        self.client = guarded_http2_client(self.allowed_hosts, resolve, config.get("BONECARE_APNS_CA_FILE"))
+        self.ca_file = config.get("BONECARE_APNS_CA_FILE")
         self.clock = time.time  # wall-clock seconds: a token's iat and a push's expiration are read by Apple
         self._lock = threading.Lock()  # the send threads share one token: one signature at a time
         self._token: str | None = None
         self._signed_at = self._forced_at = -math.inf
+
+    @property
+    def client(self) -> httpx.Client:
+        """This thread's HTTP/2 client (its connection kept alive between sends)."""
+        if not hasattr(self._local, "client"):
+            self._local.client = guarded_http2_client(self.allowed_hosts, self.resolve, self.ca_file)
+        return self._local.client
 
     def provider_token(self, refused: str | None = None) -> str:
         """The provider token, signed anew when missing or 40 minutes old, or when APNs `refused` the current
