@@ -97,12 +97,21 @@ def refresh(session, claims: dict, now: datetime) -> dict:
 
 def logout(session, sid: str, now: datetime) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
-    session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == uuid.UUID(sid), AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    session.execute(_revoke(now).where(AuthSession.id == uuid.UUID(sid)))
     session.commit()
+
+
+def revoke_sessions(session, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None) -> int:
+    """Revoke every live session of a user but `keep` (the caller's own, when given): their tokens stop working
+    at once and the devices they registered fall silent. The caller commits; answers how many were revoked."""
+    statement = _revoke(now).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    return session.execute(statement).rowcount
+
+
+def _revoke(now: datetime):
+    return update(AuthSession).where(AuthSession.revoked_at.is_(None)).values(revoked_at=now)
 
 
 # Built once: every authenticated request runs it, and building a statement costs more than running it.
