@@ -75,6 +75,7 @@ def _blueprints() -> list:
     from bonecare.intake import routes as intake
     from bonecare.patients import routes as patients
     from bonecare.reminders import routes as reminders
+    from bonecare.report import routes as report
     from bonecare.treatments import routes as treatments
 
     parts = (
@@ -88,6 +89,7 @@ def _blueprints() -> list:
         treatments,
         adherence,
         assessment,
+        report,
         audit,
         clinician,
         reminders,

@@ -80,6 +80,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{P}/today"): row(SHARED),
     ("GET", f"{P}/adherence"): row(SHARED),
     ("GET", f"{P}/assessment"): row(SHARED),
+    ("GET", f"{P}/report"): row(SHARED),
     ("GET", f"{P}/education/recommended"): row(SHARED),
     ("GET", f"{P}/care-plan"): row(SHARED),
     ("PUT", f"{P}/care-plan"): row(

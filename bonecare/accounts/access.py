@@ -44,6 +44,7 @@ POLICY = {
     "today": Rule(BOTH, NOBODY),
     "adherence": Rule(BOTH, NOBODY),
     "assessment": Rule(BOTH, NOBODY),
+    "report": Rule(BOTH, NOBODY),
     "education": Rule(BOTH, NOBODY),
     "changes": Rule(BOTH, NOBODY),
 }

@@ -225,3 +225,13 @@ def logged_days(session, groups: list[Group], keys: dict) -> dict:
     texts), counting intake, exercise and habits."""
     rows = session.execute(_days_statement(len(groups)), _params(groups))
     return {keys[raw]: (first, int(count), set(listed.split(","))) for raw, first, count, listed in rows}
+
+
+def daily_intake(session, patient_id, first: date, last: date) -> dict:
+    """local date -> (calcium mg, vitamin D IU) logged that day, for the days first..last that have any."""
+    rows = session.execute(
+        select(Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
+        .where(Intake.patient_id == patient_id, Intake.local_date.between(first, last), Intake.deleted_at.is_(None))
+        .group_by(Intake.local_date)
+    )
+    return {day: (float(calcium), float(vitamin_d)) for day, calcium, vitamin_d in rows}

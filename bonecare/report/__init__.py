@@ -1,0 +1,1 @@
+"""The one-page PDF report of a patient's record for a period."""

@@ -1,0 +1,88 @@
+"""The one-page report a patient takes to her doctor and a clinician files: what it holds, gathered through the
+same use cases as the API (adherence, the assessment, the clinical records), then drawn by pdf.py."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from bonecare.accounts.access import open_record
+from bonecare.adherence import queries
+from bonecare.adherence.service import summaries
+from bonecare.assessment.service import facts_for
+from bonecare.careplan.service import targets_for
+from bonecare.dxa.models import DxaResult, VitaminDLab
+from bonecare.errors import Invalid
+from bonecare.guidance.rules import assess
+from bonecare.localtime import local_today
+from bonecare.report.pdf import render
+from bonecare.treatments.models import Treatment
+
+DEFAULT_DAYS = 90  # a quarter: the span between two clinic visits
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report shows, in the caller's words (a patient's plain, a clinician's clinical)."""
+
+    name: str
+    timezone: str
+    first: date
+    last: date
+    made_at: datetime
+    audience: str
+    summary: dict  # the adherence summary of the window, as GET /adherence answers it
+    plan: dict  # the care plan's targets
+    daily: dict  # local date -> (calcium mg, vitamin D IU)
+    results: list  # DXA results, newest first
+    labs: list  # 25-OH vitamin D, newest first
+    treatments: list  # newest first
+    flags: tuple
+    next_dxa_due: date | None
+
+
+def window(patient, query: dict, now: datetime) -> tuple[date, date]:
+    """The report's local days: `from`..`to`, by default the 90 ending on her today; at most a year."""
+    last = query.get("to") or max(local_today(patient.timezone, now), query.get("from_") or date.min)
+    first = query.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if (last - first).days + 1 > MAX_DAYS:
+        raise Invalid(f"A report may span at most {MAX_DAYS} days.", "from")
+    return first, last
+
+
+def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
+    """The report's contents for the patient behind `pid` (a clinician's read is in the access log)."""
+    access = open_record(session, caller, pid, resource="report", now=now)
+    patient = access.patient
+    first, last = window(patient, query, now)
+    verdict = assess(facts_for(session, patient, now), access.audience)
+    data = ReportData(
+        name=patient.display_name,
+        timezone=patient.timezone,
+        first=first,
+        last=last,
+        made_at=now,
+        audience=access.audience,
+        summary=summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id],
+        plan=targets_for(session, patient.id),
+        daily=queries.daily_intake(session, patient.id, first, last),
+        results=_newest(session, DxaResult, patient, DxaResult.performed_on),
+        labs=_newest(session, VitaminDLab, patient, VitaminDLab.measured_on),
+        treatments=_newest(session, Treatment, patient, Treatment.started_on),
+        flags=verdict.flags,
+        next_dxa_due=verdict.next_dxa_due,
+    )
+    session.commit()
+    return data
+
+
+def report(session, caller, pid, query: dict, now: datetime) -> bytes:
+    """The report as a one-page A4 PDF."""
+    return render(gather(session, caller, pid, query, now))
+
+
+def _newest(session, model, patient, day) -> list:
+    """The patient's records of a kind, newest first (the page shows the first few and counts the rest)."""
+    statement = select(model).where(model.patient_id == patient.id).order_by(day.desc(), model.created_at.desc())
+    return list(session.scalars(statement))
