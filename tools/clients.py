@@ -29,6 +29,7 @@ VENV_BIN = Path(sys.executable).parent
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 ARTEFACT = re.compile(r"Type\d+|type_\d+")  # what a generator names the members of a union it could not name
 PACKAGE = "bonecare_client"
+PYTHON_CLIENT_CONFIG = ROOT / "tools" / "openapi-python-client.yml"
 # What openapi-typescript prints on a run with nothing to say; any other line is a warning.
 QUIET_TS = re.compile(r"^(✨ openapi-typescript [\d.]+|🚀 .* → .*)$")
 NODE_ENV = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true", "NO_COLOR": "1"}
@@ -72,7 +73,7 @@ def python_client(spec_path: Path, out: Path) -> tuple[list[str], dict]:
     """openapi-python-client: no warning, no artefact name, and every generated module imports."""
     package = out / PACKAGE
     command = [VENV_BIN / "openapi-python-client", "generate", "--path", spec_path, "--output-path", package]
-    command += ["--meta", "none", "--overwrite", "--fail-on-warning"]
+    command += ["--meta", "none", "--overwrite", "--fail-on-warning", "--config", PYTHON_CLIENT_CONFIG]
     # Its post-hooks run ruff, which is on the virtualenv's PATH.
     result = run(command, env=os.environ | {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"})
     said = [line for line in (result.stdout + result.stderr).splitlines() if line and not line.startswith("Generating")]
