@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from bonecare.accounts import service
+from bonecare.accounts.passwords import PASSWORD_MIN_LENGTH
 from bonecare.clock import now
 from bonecare.errors import Conflict
 from bonecare.extensions import db
@@ -21,8 +22,8 @@ def create(role, email, display_name, timezone):
     """Create a clinician or admin account; the password is read from a prompt, or from standard input when piped
     (password, then confirmation), never from the command line, where other users and the shell history see it."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.BadParameter("must be at least 10 characters", param_hint="password")
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise click.BadParameter(f"must be at least {PASSWORD_MIN_LENGTH} characters", param_hint="password")
     try:
         validate_timezone(timezone)
     except Exception as exc:
