@@ -51,6 +51,15 @@ def reset_password(session, token: str, password: str, now: datetime) -> None:
     session.commit()
 
 
+def issue_reset(session, user: User, now: datetime) -> tuple[PasswordReset, str]:
+    """A new single-use token for the user, valid 30 minutes, stored as its hash: the row and the token. The
+    caller commits."""
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + RESET_VALIDITY)
+    session.add(reset)
+    return reset, token
+
+
 def reset_mail(to: str, token: str, public_url: str | None) -> Mail:
     """The e-mail of a reset token: the link and the token itself (to type into the app); no health data."""
     minutes = int(RESET_VALIDITY.total_seconds() // 60)
@@ -80,11 +89,7 @@ def send_reset_mails(session, mailer, now: datetime, public_url: str | None) -> 
         if not claimed or user is None or now - request.requested_at > RESET_VALIDITY:
             session.commit()  # another worker's, an unknown address, or stale: no mail
             continue
-        token = secrets.token_urlsafe(32)
-        reset = PasswordReset(
-            user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + RESET_VALIDITY
-        )
-        session.add(reset)
+        reset, token = issue_reset(session, user, now)
         session.commit()
         try:
             mailer.send(reset_mail(user.email, token, public_url))
