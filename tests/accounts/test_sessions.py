@@ -24,8 +24,9 @@ def _refresh(caller: Caller):
 
 
 def test_the_list_shows_each_session_its_user_agent_and_which_is_current(auth, client, clock):
-    clock.set("2026-03-08T08:00:00Z")
+    clock.set("2026-03-08T07:00:00Z")
     patient = auth.as_patient()
+    clock.set("2026-03-08T08:00:00Z")
     phone = _sign_in(client, patient, "bonecare-ios/2.1 (iPhone; iOS 19.1)")
     clock.set("2026-03-08T09:00:00Z")
     tablet = _sign_in(client, patient, "bonecare-android/2.0 (Pixel 9)")
