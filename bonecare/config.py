@@ -51,6 +51,7 @@ def from_env() -> dict:
         "BONECARE_DB_CONNECT_TIMEOUT": int(env.get("BONECARE_DB_CONNECT_TIMEOUT", "3")),
         "BONECARE_AUTH_RATE_LIMIT": env.get("BONECARE_AUTH_RATE_LIMIT", "10 per minute"),
         "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": env.get("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "BONECARE_RESET_ACCOUNT_RATE_LIMIT": env.get("BONECARE_RESET_ACCOUNT_RATE_LIMIT", "5 per hour"),
         "BONECARE_BATCH_RATE_LIMIT": env.get("BONECARE_BATCH_RATE_LIMIT", "60 per minute"),
         "BONECARE_TRUSTED_PROXIES": int(env.get("BONECARE_TRUSTED_PROXIES", "0")),
         "BONECARE_INLINE_WORKER": env.get("BONECARE_INLINE_WORKER", "0") == "1",
@@ -71,6 +72,10 @@ def from_env() -> dict:
         # The origin clients reach the API at (https://api.example.org): absolute links are built from it, never from
         # the request's Host header (see bonecare/clinician/routes.py).
         "BONECARE_PUBLIC_URL": (env.get("BONECARE_PUBLIC_URL") or "").rstrip("/") or None,
+        # Password-reset mail: `log` (no mail leaves; the log names the recipient's domain, never the token) or `smtp`.
+        "BONECARE_MAIL_BACKEND": env.get("BONECARE_MAIL_BACKEND", "log"),
+        "BONECARE_SMTP_URL": env.get("BONECARE_SMTP_URL"),
+        "BONECARE_MAIL_FROM": env.get("BONECARE_MAIL_FROM", "bonecare <no-reply@bonecare.invalid>"),
         "BONECARE_ARGON2_TIME_COST": int(env.get("BONECARE_ARGON2_TIME_COST", "3")),
         "BONECARE_ARGON2_MEMORY_KIB": int(env.get("BONECARE_ARGON2_MEMORY_KIB", "65536")),
     }

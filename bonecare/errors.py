@@ -54,6 +54,12 @@ class Forbidden(DomainError):
     status, type, title = 403, "forbidden", "Forbidden"
 
 
+class AccountDeactivated(Forbidden):
+    """The right password for an account that has been deactivated (`users deactivate`)."""
+
+    type, title = "account-deactivated", "Account deactivated"
+
+
 class Unauthorized(DomainError):
     """Missing, invalid, expired or revoked credentials."""
 

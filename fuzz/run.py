@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,13 +60,42 @@ def _cursors(call, w: world.World, spec: dict) -> dict[str, str]:
     return cursors
 
 
-def _hooks_env(call, w: world.World, spec: dict, pid: str) -> dict:
+# Operations that sign an account out (all of it, or the session named) or change its password: each is called with
+# a throwaway account of the role's, so that the run's own session lives on.
+SIGN_OUTS = ("/api/v1/auth/logout-all", "/api/v1/auth/password", "/api/v1/auth/sessions/{session_id}")
+
+
+def _throwaways(call, env: dict, role: str) -> dict[str, world.Account]:
+    """A fresh account of this role for each of SIGN_OUTS, signed in."""
+    accounts = {}
+    for path in SIGN_OUTS:
+        email = f"throwaway-{role}-{uuid.uuid4().hex[:8]}@example.org"
+        if role == "patient":
+            accounts[path] = world.register(call, email)
+        else:
+            accounts[path] = world.clinician(call, server.clinician_maker(env), email)
+    return accounts
+
+
+def _spare_session(call, account: world.Account) -> str:
+    """The id of a second session of the account's (the one a DELETE of its sessions may sign out)."""
+    spare = world.login(call, world.Account(account.id, account.email, account.role))
+    status, body = call("GET", "/api/v1/auth/sessions", spare.access, None)
+    assert status == 200, (status, body)
+    return next(item["id"] for item in body["items"] if item["current"])
+
+
+def _hooks_env(call, w: world.World, spec: dict, pid: str, throwaways: dict) -> dict:
     """What fuzz/hooks.py reads: the real path values (with this {pid}) and cursors."""
     values = _path_values(w, set(spec["paths"]), pid)
+    sessions = "/api/v1/auth/sessions/{session_id}"
+    values[sessions] = {"session_id": _spare_session(call, throwaways[sessions])}
     return {"FUZZ_PATH_VALUES": json.dumps(values), "FUZZ_CURSORS": json.dumps(_cursors(call, w, spec))}
 
 
-def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env: dict, args, workdir: Path) -> int:
+def _fuzz(
+    role: str, base: str, account: world.Account, spares: tuple, throwaways: dict, hooks_env: dict, args, workdir
+):
     bearer = {"Authorization": f"Bearer {account.access}"}
     config = _config(
         workdir / f"{role}.toml",
@@ -74,6 +104,7 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env
             # Sessions of their own: a spent refresh token revokes its whole session, and so does logout.
             "/api/v1/auth/refresh": {"Authorization": f"Bearer {spares[0].refresh}"},
             "/api/v1/auth/logout": {"Authorization": f"Bearer {spares[1].access}"},
+            **{path: {"Authorization": f"Bearer {throwaways[path].access}"} for path in SIGN_OUTS},
         },
     )
     env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", PYTHONPATH=str(ROOT), **hooks_env)
@@ -130,20 +161,20 @@ def main() -> int:
                 role: tuple(world.login(call, world.Account("", getattr(w, role).email, role)) for _ in range(2))
                 for role in ("patient", "clinician")
             }
+            throwaways = {role: _throwaways(call, env, role) for role in ("patient", "clinician")}
             # Her clinician first: the patient's run may remove him from her care team.
             codes = {
-                "clinician": _fuzz(
-                    "clinician",
+                role: _fuzz(
+                    role,
                     base,
-                    w.clinician,
-                    spares["clinician"],
-                    _hooks_env(call, w, spec, w.patient.id),
+                    getattr(w, role),
+                    spares[role],
+                    throwaways[role],
+                    _hooks_env(call, w, spec, pid, throwaways[role]),
                     args,
                     workdir,
-                ),
-                "patient": _fuzz(
-                    "patient", base, w.patient, spares["patient"], _hooks_env(call, w, spec, "me"), args, workdir
-                ),
+                )
+                for role, pid in (("clinician", w.patient.id), ("patient", "me"))
             }
         errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
         if any(codes.values()) or errors:

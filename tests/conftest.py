@@ -72,6 +72,7 @@ def app_config(database_url: str, clock) -> dict:
         "BONECARE_ARGON2_MEMORY_KIB": 8192,
         "BONECARE_AUTH_RATE_LIMIT": "1000 per minute",
         "BONECARE_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "BONECARE_RESET_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "BONECARE_PUSH_ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
         "SECRET_KEY": TEST_SECRET,
         "JWT_SECRET_KEY": TEST_SECRET,

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bonecare.accounts import service
+from bonecare.accounts import resets, service
+from bonecare.accounts.models import User
 from bonecare.clock import now
 from bonecare.extensions import db
 from tests import world as w
@@ -36,6 +37,7 @@ CLINICIANS = "401 403 403 2xx 2xx"
 PATIENT_ONLY = "401 2xx 404 403 404"  # the patient reads and writes; her clinician sees it but may not act
 SHARED = "401 2xx 404 2xx 404"  # the patient and her care team
 CLINICIAN_WRITES = "401 403 404 2xx 404"
+OWN_SESSION = "401 2xx 404 404 404"  # one's own session; anyone else's is a 404
 
 
 def _new_patient(world, actor):
@@ -66,6 +68,16 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ),
     ("POST", f"{A}/auth/refresh"): row(SIGNED_IN, token="refresh", body={}),
     ("POST", f"{A}/auth/logout"): row(SIGNED_IN),
+    ("GET", f"{A}/auth/sessions"): row(SIGNED_IN),
+    ("DELETE", f"{A}/auth/sessions/{{session_id}}"): row(OWN_SESSION),  # a second session of the patient's
+    ("POST", f"{A}/auth/logout-all"): row(SIGNED_IN),
+    ("POST", f"{A}/auth/password"): row(
+        SIGNED_IN, body={"current_password": w.PASSWORD, "new_password": "a brand new passphrase"}
+    ),
+    ("POST", f"{A}/auth/password/forgot"): row(PUBLIC, body=lambda world, actor: {"email": world.patient.email}),
+    ("POST", f"{A}/auth/password/reset"): row(
+        PUBLIC, body=lambda world, actor: {"token": world.reset_token(), "new_password": f"new passphrase {actor}"}
+    ),
     ("POST", f"{A}/invitations"): row(CLINICIANS, body={}),
     ("POST", f"{A}/batch"): row(SIGNED_IN, body=_batch),
     ("GET", f"{A}/education"): row(PUBLIC),
@@ -178,7 +190,15 @@ def world(app, client, spec):
             db.session.commit()
             return str(user.id)
 
-    return w.build(call, make_clinician, spec_paths=set(spec["paths"]))
+    def reset_token(user_id):
+        with app.app_context():
+            token = resets.issue_reset(db.session, db.session.get(User, w.uuid.UUID(user_id)), now())[1]
+            db.session.commit()
+            return token
+
+    world = w.build(call, make_clinician, spec_paths=set(spec["paths"]))
+    world.reset_token = lambda: reset_token(world.patient.id)  # what the patient's reset e-mail would hold
+    return world
 
 
 @pytest.mark.parametrize("method,path", sorted(EXPECTATIONS), ids=lambda v: v)

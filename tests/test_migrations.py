@@ -167,3 +167,35 @@ def test_the_device_installs_revision_folds_twin_targets_into_the_newest(tmp_pat
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM devices")).scalar_one() == 2
         db.engine.dispose()
+
+
+def test_the_sessions_and_resets_revision_keeps_existing_sessions_and_downgrades_cleanly(tmp_path):
+    """Sessions stored before revision 0008 survive it, with no user agent or last use yet, and their accounts stay
+    active; going back to 0007 drops the reset tables and columns and keeps the sessions."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    app = _old_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            _old_patient(conn)
+            conn.execute(
+                text(
+                    "INSERT INTO auth_sessions (id, user_id, refresh_jti, created_at, expires_at) VALUES "
+                    "('0000000000000000000000000000000c', '0000000000000000000000000000000a', 'jti', "
+                    "'2026-01-01 00:00:00.000000', '2026-01-31 00:00:00.000000')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT last_used_at, user_agent FROM auth_sessions")).one()
+            assert tuple(row) == (None, None)
+            assert conn.execute(text("SELECT deactivated_at FROM users")).scalar_one() is None
+        downgrade(revision="0007")
+        tables = set(sa_inspect(db.engine).get_table_names())
+        assert {"password_resets", "password_reset_requests"} & tables == set()
+        assert "deactivated_at" not in {c["name"] for c in sa_inspect(db.engine).get_columns("users")}
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one() == 1
+        db.engine.dispose()

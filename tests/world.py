@@ -153,6 +153,12 @@ def build(call: Call, make_clinician: MakeClinician, spec_paths: set[str] | None
         status, body = call("GET", world.url(notifications), world.patient.access, None)
         assert status == 200 and body["items"], (status, body)
         world.ids[notifications] = body["items"][0]["id"]
+    sessions = f"{API}/auth/sessions"
+    if sessions in (spec_paths or ()):  # a second session of hers, to sign out
+        spare = login(call, Account(world.patient.id, world.patient.email, "patient"))
+        status, body = call("GET", sessions, spare.access, None)
+        assert status == 200, (status, body)
+        world.ids[sessions] = next(item["id"] for item in body["items"] if item["current"])
     day = f"{PATIENT}/habits/{{day}}"
     status, body = call("PUT", world.url(day), world.patient.access, body_for(day, world))
     assert status in (200, 201), (status, body)

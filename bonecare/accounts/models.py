@@ -33,6 +33,8 @@ class User(Versioned, db.Model):
     sync_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The newest version of a tombstone pruned: a `since` below it may have missed a deletion (410 sync-expired).
     sync_floor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by `users deactivate`: the account signs in no more and its tokens are refused; cleared by `reactivate`.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(db.Model):
@@ -50,6 +52,34 @@ class AuthSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the session last signed in or refreshed (an access token's use is not counted: no write per request).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+class PasswordReset(db.Model):
+    """A single-use password-reset token, stored as its SHA-256 (the token itself is only in the e-mail)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResetRequest(db.Model):
+    """A "forgot password" request waiting for the worker, known address or not: the request only stores it (the
+    same work either way), and the worker looks the account up, makes its token and sends the mail."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Invitation(db.Model):

@@ -4,6 +4,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+# The one strength rule of a new password (registration, `users create`, change and reset).
+PASSWORD_MIN_LENGTH = 10
+
 
 def _hasher() -> PasswordHasher:
     cfg = current_app.config

@@ -7,7 +7,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
-from bonecare.accounts import service
+from bonecare.accounts import resets, service
 from bonecare.accounts.auth import current_sid, current_user, public, refresh_token_required, require_role
 from bonecare.accounts.schemas import (
     CareTeamMemberOut,
@@ -15,7 +15,11 @@ from bonecare.accounts.schemas import (
     InvitationCodeIn,
     InvitationOut,
     LoginIn,
+    PasswordChangeIn,
+    PasswordForgotIn,
+    PasswordResetIn,
     RegisterIn,
+    SessionOut,
     TokensOut,
     UserOut,
 )
@@ -37,13 +41,21 @@ def _account_limit() -> str:
     return current_app.config["BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
-def _login_account() -> str:
-    """The key of the account a login names: a hash of its email, so the limiter's store holds no addresses."""
+def _reset_account_limit() -> str:
+    return current_app.config["BONECARE_RESET_ACCOUNT_RATE_LIMIT"]
+
+
+def _named_account() -> str:
+    """The key of the account a body names (login, forgot): a hash of its email, so the limiter's store holds no
+    addresses."""
     try:
         email = str(loads(request.get_data(cache=True)).get("email")).strip().lower()
     except (DomainError, ValueError, AttributeError):
         email = ""  # an unreadable body gets its 4xx from the parser; it is not a failed sign-in
-    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+_RATE_LIMITED = {"response": "TOO_MANY_REQUESTS"}
 
 
 @bp.route("/auth/register")
@@ -67,7 +79,7 @@ class Login(MethodView):
         limiter.limit(
             _account_limit,
             methods=["POST"],
-            key_func=_login_account,
+            key_func=_named_account,
             scope="login-account",
             deduct_when=lambda response: response.status_code == 401,
         ),
@@ -76,9 +88,11 @@ class Login(MethodView):
     @public
     @bp.arguments(LoginIn)
     @bp.response(200, TokensOut)
+    @bp.alt_response(403, response="FORBIDDEN", description="the account has been deactivated (account-deactivated)")
     def post(self, data):
         """Exchange email and password for an access and a refresh token."""
-        return service.login(db.session, data["email"], data["password"], now())
+        user_agent = request.user_agent.string[:255] or None
+        return service.login(db.session, data["email"], data["password"], now(), user_agent=user_agent)
 
 
 @bp.route("/auth/refresh")
@@ -97,6 +111,77 @@ class Logout(MethodView):
     def post(self):
         """Revoke this session's tokens."""
         service.logout(db.session, current_sid(), now())
+
+
+@bp.route("/auth/sessions")
+class Sessions(MethodView):
+    @bp.arguments(PageQuery, location="query")
+    @bp.response(200, page_of(SessionOut, "SessionPage"))
+    def get(self, query):
+        """The caller's signed-in sessions, newest first; `current` marks this one."""
+        return service.list_sessions(db.session, current_user(), current_sid(), query, now())
+
+
+@bp.route("/auth/sessions/<uuid:session_id>")
+class SessionView(MethodView):
+    @bp.response(204)
+    def delete(self, session_id: uuid.UUID):
+        """Sign one of the caller's sessions out: its tokens stop working at once."""
+        service.end_session(db.session, current_user(), session_id, now())
+
+
+@bp.route("/auth/logout-all")
+class LogoutAll(MethodView):
+    @bp.response(204)
+    def post(self):
+        """Sign out everywhere: every session of the caller, this one included."""
+        service.logout_all(db.session, current_user(), now())
+
+
+@bp.route("/auth/password")
+class Password(MethodView):
+    decorators = [limiter.limit(_auth_limit, methods=["POST"])]
+
+    @bp.arguments(PasswordChangeIn)
+    @bp.response(204)
+    @bp.alt_response(429, **_RATE_LIMITED)
+    def post(self, data):
+        """Change the password, given the current one (a wrong one is a 422 on current_password); every other
+        session is signed out, this one stays."""
+        new, current = data["new_password"], data["current_password"]
+        service.change_password(db.session, current_user(), current_sid(), current, new, now())
+
+
+@bp.route("/auth/password/forgot")
+class PasswordForgot(MethodView):
+    # Per address, and per account named (each request counts): no one floods a patient's inbox.
+    decorators = [
+        limiter.limit(_auth_limit, methods=["POST"]),
+        limiter.limit(_reset_account_limit, methods=["POST"], key_func=_named_account, scope="reset-account"),
+    ]
+
+    @public
+    @bp.arguments(PasswordForgotIn)
+    @bp.response(202)
+    @bp.alt_response(429, **_RATE_LIMITED)
+    def post(self, data):
+        """Ask for a password-reset e-mail: a 202 whether or not the address has an account; a known active one
+        gets a single-use link, valid 30 minutes."""
+        resets.request_reset(db.session, data["email"], now())
+
+
+@bp.route("/auth/password/reset")
+class PasswordResetView(MethodView):
+    decorators = [limiter.limit(_auth_limit, methods=["POST"])]
+
+    @public
+    @bp.arguments(PasswordResetIn)
+    @bp.response(204)
+    @bp.alt_response(429, **_RATE_LIMITED)
+    def post(self, data):
+        """Set a new password with the e-mail's token; every session is signed out. An unknown, used or expired
+        token is a 422 on `token`."""
+        resets.reset_password(db.session, data["token"], data["new_password"], now())
 
 
 @bp.route("/invitations")

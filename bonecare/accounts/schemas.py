@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from bonecare.accounts.passwords import PASSWORD_MIN_LENGTH
 from bonecare.web.schemas import AwareDateTime, Strict, validate_timezone
 
 
@@ -13,9 +14,23 @@ class Email(ma.fields.Email):
         return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
+def new_password() -> ma.fields.String:
+    """A password being chosen: the one strength rule, at registration, change and reset alike."""
+    return ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=PASSWORD_MIN_LENGTH, max=1024),
+        metadata={"description": f"at least {PASSWORD_MIN_LENGTH} characters"},
+    )
+
+
+def _password() -> ma.fields.String:
+    return ma.fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
 class RegisterIn(Strict):
     email = Email(required=True, validate=validate.Length(max=254))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
+    password = new_password()
     display_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     timezone = ma.fields.String(required=True, validate=validate_timezone)
     invitation_code = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=32))
@@ -31,7 +46,33 @@ class UserOut(ma.Schema):
 
 class LoginIn(Strict):
     email = Email(required=True, validate=validate.Length(max=254))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+    password = _password()
+
+
+class SessionOut(ma.Schema):
+    id = ma.fields.UUID()
+    created_at = AwareDateTime()
+    last_used_at = AwareDateTime(
+        allow_none=True, metadata={"description": "the last sign-in or refresh of this session (null: before 0008)"}
+    )
+    user_agent = ma.fields.String(allow_none=True, metadata={"description": "the User-Agent it signed in with"})
+    current = ma.fields.Boolean(metadata={"description": "whether this is the session of the calling token"})
+
+
+class PasswordChangeIn(Strict):
+    current_password = _password()
+    new_password = new_password()
+
+
+class PasswordForgotIn(Strict):
+    email = Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetIn(Strict):
+    token = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=128), metadata={"description": "the token of the e-mail"}
+    )
+    new_password = new_password()
 
 
 class TokensOut(ma.Schema):

@@ -1,4 +1,4 @@
-"""Account use cases: register, sign in, rotate, sign out, invitations and care teams."""
+"""Account use cases: register, sign in, rotate, sign out, sessions, passwords, invitations and care teams."""
 
 import secrets
 import uuid
@@ -10,11 +10,11 @@ from sqlalchemy import Uuid, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
-from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
+from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, PasswordReset, User
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.accounts.sync import stamp
 from bonecare.database import UTCDateTime
-from bonecare.errors import Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
+from bonecare.errors import AccountDeactivated, Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -52,14 +52,27 @@ def register(session, data: dict, now: datetime) -> User:
     return patient
 
 
-def login(session, email: str, password: str, now: datetime) -> dict:
-    """A fresh token pair; the same 401 for an unknown email and a wrong password."""
+def login(session, email: str, password: str, now: datetime, user_agent: str | None = None) -> dict:
+    """A fresh token pair; the same 401 for an unknown email and a wrong password; a 403 account-deactivated for
+    the right password of a deactivated account (only who knows the password learns it)."""
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
         raise Unauthorized("The email or password is wrong.")
+    if user.deactivated_at is not None:
+        raise AccountDeactivated("This account has been deactivated; ask your clinic to reactivate it.")
     sid = uuid.uuid4()
     tokens, jti, expires_at = _issue(user, sid, now)
-    session.add(AuthSession(id=sid, user_id=user.id, refresh_jti=jti, created_at=now, expires_at=expires_at))
+    session.add(
+        AuthSession(
+            id=sid,
+            user_id=user.id,
+            refresh_jti=jti,
+            created_at=now,
+            last_used_at=now,
+            user_agent=user_agent,
+            expires_at=expires_at,
+        )
+    )
     session.commit()
     return tokens
 
@@ -77,7 +90,9 @@ def refresh(session, claims: dict, now: datetime) -> dict:
     rotated = session.execute(
         update(AuthSession)
         .where(AuthSession.id == sid, AuthSession.refresh_jti == claims["jti"], AuthSession.revoked_at.is_(None))
-        .values(refresh_jti=jti, spent_refresh_jti=claims["jti"], rotated_at=now, expires_at=expires_at)
+        .values(
+            refresh_jti=jti, spent_refresh_jti=claims["jti"], rotated_at=now, last_used_at=now, expires_at=expires_at
+        )
     ).rowcount
     if not rotated:
         login = session.scalars(
@@ -114,6 +129,88 @@ def _revoke(now: datetime):
     return update(AuthSession).where(AuthSession.revoked_at.is_(None)).values(revoked_at=now)
 
 
+def list_sessions(session, user: User, sid: str, query: dict, now: datetime) -> dict:
+    """A page of the user's live login sessions, newest first, the caller's own marked `current`."""
+    stmt = select(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
+    )
+    keys = [AuthSession.created_at, AuthSession.id]
+    rows, cursor = paginate(session, stmt, keys, query["limit"], query.get("cursor"), descending=True)
+    current = uuid.UUID(sid)
+    fields = ("id", "created_at", "last_used_at", "user_agent")
+    items = [{**{name: getattr(row, name) for name in fields}, "current": row.id == current} for row in rows]
+    return {"items": items, "next_cursor": cursor}
+
+
+def end_session(session, user: User, session_id: uuid.UUID, now: datetime) -> None:
+    """Revoke one of the user's live sessions (its tokens stop at once); anyone else's, or none, is a 404."""
+    statement = _revoke(now).where(
+        AuthSession.id == session_id, AuthSession.user_id == user.id, AuthSession.expires_at > now
+    )
+    if not session.execute(statement).rowcount:
+        session.rollback()
+        raise NotFound("You have no such session signed in.")
+    session.commit()
+
+
+def logout_all(session, user: User, now: datetime) -> None:
+    """Sign out everywhere: every session of the user, the caller's own included."""
+    revoke_sessions(session, user.id, now)
+    session.commit()
+
+
+def change_password(session, user: User, sid: str, current: str, new: str, now: datetime) -> None:
+    """A new password, given the current one (else a 422 on current_password); every other session is revoked,
+    the caller's stays signed in."""
+    if not verify_password(user.password_hash, current):
+        raise Invalid("The current password is wrong.", "current_password")
+    set_password(session, user, new, now, keep=uuid.UUID(sid))
+    session.commit()
+
+
+def set_password(session, user: User, password: str, now: datetime, keep: uuid.UUID | None = None) -> None:
+    """Store a new password: every session but `keep` is revoked and every reset link still open is spent. The
+    caller commits."""
+    user.password_hash = hash_password(password)
+    revoke_sessions(session, user.id, now, keep=keep)
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def find_user(session, email: str) -> User:
+    """The account with this email (any case); a NotFound when there is none."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No account has the email {email}.")
+    return user
+
+
+def users(session) -> list[User]:
+    """Every account, oldest first (`users list`)."""
+    return list(session.scalars(select(User).order_by(User.created_at, User.id)))
+
+
+def deactivate(session, email: str, now: datetime) -> User:
+    """The account signs in no more: every session is revoked at once (a clinician's care-team access with it,
+    since every request checks the account), until `reactivate`."""
+    user = find_user(session, email)
+    user.deactivated_at = user.deactivated_at or now
+    revoke_sessions(session, user.id, now)
+    session.commit()
+    return user
+
+
+def reactivate(session, email: str) -> User:
+    """The account may sign in again (its old sessions stay revoked)."""
+    user = find_user(session, email)
+    user.deactivated_at = None
+    session.commit()
+    return user
+
+
 # Built once: every authenticated request runs it, and building a statement costs more than running it.
 _LIVE_SESSION_USER = (
     select(User)
@@ -123,6 +220,7 @@ _LIVE_SESSION_USER = (
         User.id == bindparam("user_id", type_=Uuid),
         AuthSession.revoked_at.is_(None),
         AuthSession.expires_at > bindparam("now", type_=UTCDateTime),
+        User.deactivated_at.is_(None),
     )
 )
 

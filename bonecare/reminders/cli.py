@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask.cli import AppGroup
 
+from bonecare.accounts.mail import mailer_for
 from bonecare.reminders import worker
 from bonecare.reminders.endpoints import b64url
 from bonecare.reminders.push import backend_for
@@ -20,11 +21,12 @@ cli = AppGroup("reminders", help="The reminders worker.")
 
 @cli.command("run")
 def run():
-    """Run the reminders worker until stopped (plan, dispatch, recover, prune)."""
+    """Run the reminders worker until stopped (plan, dispatch, recover, prune, mail)."""
     app = current_app._get_current_object()
     try:
         backend_for(app)  # a push setting missing or wrong stops the worker here, not every dispatch run after
-    except RuntimeError as exc:
+        mailer_for(app.config)
+    except (RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"reminders worker {worker.worker_name(app)} starting")
     stopping = worker.stopping(app)

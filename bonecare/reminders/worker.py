@@ -1,5 +1,5 @@
-"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, prune); the database
-holds the truth, so any number of workers is safe."""
+"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, prune, and mail: the
+password-reset e-mails); the database holds the truth, so any number of workers is safe."""
 
 import atexit
 import logging
@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bonecare.accounts import resets
+from bonecare.accounts.mail import mailer_for
 from bonecare.changes import service as changes
 from bonecare.clock import FixedClock
 from bonecare.errors import log_withheld, unavailable
@@ -27,7 +29,7 @@ from bonecare.reminders.push import backend_for
 log = logging.getLogger(__name__)
 
 # Seconds between runs of each periodic job.
-INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400}
+INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400, "mail": 5}
 # Explicit, not APScheduler's defaults (whose 1-second misfire grace silently drops runs).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 # After a failed run a job sits out 5 s, then 10 s, 20 s… at most a minute (±20 %, so workers spread out).
@@ -90,6 +92,14 @@ def run_prune(app, now: datetime | None = None) -> int:
         return pruned
 
 
+def run_mail(app, now: datetime | None = None) -> int:
+    """Send the password-reset e-mails asked for (a request only queues one, so that it answers known and unknown
+    addresses alike); answers how many went."""
+    with app.app_context():
+        mailer = mailer_for(app.config)
+        return resets.send_reset_mails(db.session, mailer, _clock(app, now).now(), app.config["BONECARE_PUBLIC_URL"])
+
+
 def tick(app, now: datetime | None = None) -> dict:
     """One pass of every job at `now` (default: the app's clock): what `reminders tick` prints."""
     now = _clock(app, now).now()
@@ -97,6 +107,7 @@ def tick(app, now: datetime | None = None) -> dict:
     recovered = run_recover(app, now)
     counts = run_dispatch(app, now)
     pruned = run_prune(app, now)
+    mailed = run_mail(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
     return {
         "now": now.isoformat().replace("+00:00", "Z"),
@@ -104,6 +115,7 @@ def tick(app, now: datetime | None = None) -> dict:
         "claimed": counts.get("claimed", 0),
         "recovered": recovered,
         "pruned": pruned,
+        "mailed": mailed,
         "planned": planned,
     }
 
@@ -145,7 +157,7 @@ def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
     worker_name(app)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
-    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
+    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune, "mail": run_mail}
     for name, func in jobs.items():
         scheduler.add_job(
             _guarded(name, func, app),
@@ -165,9 +177,10 @@ def scheduler_for(app) -> BackgroundScheduler:
 
 
 def start(app) -> BackgroundScheduler:
-    """Start the jobs; at exit (a web server's graceful stop, say) the worker stops as `stop` does. A push
+    """Start the jobs; at exit (a web server's graceful stop, say) the worker stops as `stop` does. A push or mail
     setting missing or wrong raises here, before any job runs."""
     backend_for(app)
+    mailer_for(app.config)
     scheduler = app.extensions["bonecare.scheduler"] = scheduler_for(app)
     scheduler.start()
     atexit.register(stop, app)

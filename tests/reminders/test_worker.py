@@ -260,13 +260,14 @@ def test_tick_and_vapid_keys_commands(app, auth, clock):
     assert len(public) == 65 and public[0] == 4
 
 
-def test_the_scheduler_has_explicit_job_defaults_and_the_four_jobs(app):
+def test_the_scheduler_has_explicit_job_defaults_and_the_five_jobs(app):
     scheduler = worker.scheduler_for(app)
     assert {j.id for j in scheduler.get_jobs()} == {
         "reminders-plan",
         "reminders-dispatch",
         "reminders-recover",
         "reminders-prune",
+        "reminders-mail",
     }
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
@@ -317,7 +318,7 @@ def test_the_inline_worker_starts_only_when_asked(database_url):
     app = create_app({**config, "BONECARE_INLINE_WORKER": True})
     scheduler = app.extensions["bonecare.scheduler"]
     try:
-        assert scheduler.running and len(scheduler.get_jobs()) == 4
+        assert scheduler.running and len(scheduler.get_jobs()) == 5
     finally:
         scheduler.shutdown(wait=True)
 
