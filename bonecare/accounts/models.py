@@ -33,6 +33,9 @@ class User(Versioned, db.Model):
     sync_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The newest version of a tombstone pruned: a `since` below it may have missed a deletion (410 sync-expired).
     sync_floor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set while a patient's deletion is pending: signing in before it cancels the deletion; from it on, the
+    # worker's daily pass erases her for good (accounts.erasure).
+    erase_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class AuthSession(db.Model):

@@ -15,6 +15,7 @@ from bonecare.accounts.schemas import (
     InvitationCodeIn,
     InvitationOut,
     LoginIn,
+    LoginOut,
     RegisterIn,
     TokensOut,
     UserOut,
@@ -75,9 +76,9 @@ class Login(MethodView):
 
     @public
     @bp.arguments(LoginIn)
-    @bp.response(200, TokensOut)
+    @bp.response(200, LoginOut)
     def post(self, data):
-        """Exchange email and password for an access and a refresh token."""
+        """Exchange email and password for an access and a refresh token (cancelling a pending deletion)."""
         return service.login(db.session, data["email"], data["password"], now())
 
 

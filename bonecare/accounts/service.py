@@ -1,4 +1,4 @@
-"""Account use cases: register, sign in, rotate, sign out, invitations and care teams."""
+"""Account use cases: register, sign in, rotate, sign out, invitations and care teams, a deletion asked for."""
 
 import secrets
 import uuid
@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jti
-from sqlalchemy import Uuid, bindparam, select, update
+from sqlalchemy import Uuid, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.accounts.sync import stamp
-from bonecare.database import UTCDateTime
-from bonecare.errors import Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
+from bonecare.database import UTCDateTime, locked
+from bonecare.errors import Conflict, Invalid, NotFound, PasswordWrong, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -53,15 +53,46 @@ def register(session, data: dict, now: datetime) -> User:
 
 
 def login(session, email: str, password: str, now: datetime) -> dict:
-    """A fresh token pair; the same 401 for an unknown email and a wrong password."""
+    """A fresh token pair, and whether signing in cancelled the account's pending deletion; the same 401 for an
+    unknown email, a wrong password and an account past its deletion's grace (the worker is about to erase it)."""
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
+        raise Unauthorized("The email or password is wrong.")
+    cancelled = user.erase_after is not None
+    if cancelled and not _cancel_deletion(session, user.id, now):
         raise Unauthorized("The email or password is wrong.")
     sid = uuid.uuid4()
     tokens, jti, expires_at = _issue(user, sid, now)
     session.add(AuthSession(id=sid, user_id=user.id, refresh_jti=jti, created_at=now, expires_at=expires_at))
     session.commit()
-    return tokens
+    return {**tokens, "deletion_cancelled": cancelled}
+
+
+def _cancel_deletion(session, user_id: uuid.UUID, now: datetime) -> bool:
+    """Cancel a deletion still in its grace; False when it has run out (or the account is gone). One guarded
+    UPDATE: it waits for a worker's erasure holding the row, and a worker that comes after finds nothing due."""
+    cancelled = session.execute(
+        update(User)
+        .where(User.id == user_id, User.erase_after > now)
+        .values(erase_after=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not cancelled:
+        session.rollback()
+    return bool(cancelled)
+
+
+def request_deletion(session, patient: User, password: str, grace: timedelta, now: datetime) -> User:
+    """The account side of a patient's deletion, in the caller's transaction: her password confirmed (else a
+    403), her row locked, every session revoked, her care team ended and the erasure set for `now + grace`."""
+    patient = locked(session, User, User.id, patient.id)
+    if not verify_password(patient.password_hash, password):
+        session.rollback()
+        raise PasswordWrong("The password is wrong.")
+    revoke_sessions(session, patient.id, now)
+    session.execute(delete(CareTeamMember).where(CareTeamMember.patient_id == patient.id))
+    patient.erase_after = now + grace
+    return patient
 
 
 def refresh(session, claims: dict, now: datetime) -> dict:

@@ -1,5 +1,6 @@
-"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, prune); the database
-holds the truth, so any number of workers is safe."""
+"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, and the daily pass that
+prunes and erases the accounts whose deletion is due); the database holds the truth, so any number of workers is
+safe."""
 
 import atexit
 import logging
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bonecare.accounts import erasure
 from bonecare.changes import service as changes
 from bonecare.clock import FixedClock
 from bonecare.errors import log_withheld, unavailable
@@ -27,7 +29,7 @@ from bonecare.reminders.push import backend_for
 log = logging.getLogger(__name__)
 
 # Seconds between runs of each periodic job.
-INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400}
+INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400}  # prune: the daily pass (run_daily)
 # Explicit, not APScheduler's defaults (whose 1-second misfire grace silently drops runs).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 # After a failed run a job sits out 5 s, then 10 s, 20 s… at most a minute (±20 %, so workers spread out).
@@ -90,20 +92,32 @@ def run_prune(app, now: datetime | None = None) -> int:
         return pruned
 
 
+def run_erase(app, now: datetime | None = None) -> int:
+    """Erase for good every account past its deletion's `erase_after`: a transaction each, safe on any number of
+    workers (accounts.erasure)."""
+    with app.app_context():
+        return erasure.erase_due(db.session, _clock(app, now).now())
+
+
+def run_daily(app, now: datetime | None = None) -> dict:
+    """The daily pass: prune, then erase the accounts whose deletion's grace is over."""
+    return {"pruned": run_prune(app, now), "erased": run_erase(app, now)}
+
+
 def tick(app, now: datetime | None = None) -> dict:
     """One pass of every job at `now` (default: the app's clock): what `reminders tick` prints."""
     now = _clock(app, now).now()
     planned = run_plan(app, now)
     recovered = run_recover(app, now)
     counts = run_dispatch(app, now)
-    pruned = run_prune(app, now)
+    daily = run_daily(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
     return {
         "now": now.isoformat().replace("+00:00", "Z"),
         **summary,
         "claimed": counts.get("claimed", 0),
         "recovered": recovered,
-        "pruned": pruned,
+        **daily,
         "planned": planned,
     }
 
@@ -145,7 +159,7 @@ def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
     worker_name(app)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
-    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune}
+    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_daily}
     for name, func in jobs.items():
         scheduler.add_job(
             _guarded(name, func, app),

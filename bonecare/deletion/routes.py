@@ -1,0 +1,34 @@
+"""DELETE /api/v1/patients/me"""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask.views import MethodView
+
+from bonecare.accounts.auth import require_role
+from bonecare.clock import now
+from bonecare.deletion import service
+from bonecare.deletion.schemas import DeletionIn, DeletionOut
+from bonecare.extensions import db, limiter
+from bonecare.web import Blueprint
+
+bp = Blueprint("deletion", __name__, url_prefix="/api/v1/patients", description="Deleting the patient's account")
+
+
+def _auth_limit() -> str:
+    return current_app.config["BONECARE_AUTH_RATE_LIMIT"]
+
+
+@bp.route("/me")
+class AccountDeletion(MethodView):
+    @limiter.limit(_auth_limit)  # a stolen token must not guess the password
+    @bp.arguments(DeletionIn)
+    @bp.response(202, DeletionOut)
+    @bp.alt_response(403, response="FORBIDDEN", description="a wrong password (password-wrong), or not a patient")
+    @bp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def delete(self, data):
+        """Delete the caller's own account (her password confirms it): at once every session is revoked, her
+        clinicians lose access, her reminders stop and her devices are removed; after BONECARE_DELETION_GRACE_DAYS
+        the worker erases her record for good. Signing in before `erase_after` cancels the deletion."""
+        grace = timedelta(days=current_app.config["BONECARE_DELETION_GRACE_DAYS"])
+        return service.delete_account(db.session, require_role("patient"), data["password"], grace, now())
