@@ -74,6 +74,9 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env
             # Sessions of their own: a spent refresh token revokes its whole session, and so does logout.
             "/api/v1/auth/refresh": {"Authorization": f"Bearer {spares[0].refresh}"},
             "/api/v1/auth/logout": {"Authorization": f"Bearer {spares[1].access}"},
+            # An account of its own: a case that ever carried the right password would delete that one, not the
+            # account every other operation runs as.
+            "/api/v1/patients/me": {"Authorization": f"Bearer {spares[2].access}"},
         },
     )
     env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", PYTHONPATH=str(ROOT), **hooks_env)
@@ -130,6 +133,9 @@ def main() -> int:
                 role: tuple(world.login(call, world.Account("", getattr(w, role).email, role)) for _ in range(2))
                 for role in ("patient", "clinician")
             }
+            # Who DELETE /patients/me runs as: a throwaway patient; the clinician himself (refused, whatever he sends).
+            spares["patient"] += (world.register(call, f"throwaway-{os.getpid()}@example.org"),)
+            spares["clinician"] += (w.clinician,)
             # Her clinician first: the patient's run may remove him from her care team.
             codes = {
                 "clinician": _fuzz(

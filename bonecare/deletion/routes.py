@@ -20,15 +20,19 @@ def _auth_limit() -> str:
 
 
 @bp.route("/me")
-class AccountDeletion(MethodView):
+class Account(MethodView):
     @limiter.limit(_auth_limit)  # a stolen token must not guess the password
     @bp.arguments(DeletionIn)
     @bp.response(202, DeletionOut)
     @bp.alt_response(403, response="FORBIDDEN", description="a wrong password (password-wrong), or not a patient")
     @bp.alt_response(429, response="TOO_MANY_REQUESTS")
     def delete(self, data):
-        """Delete the caller's own account (her password confirms it): at once every session is revoked, her
-        clinicians lose access, her reminders stop and her devices are removed; after BONECARE_DELETION_GRACE_DAYS
-        the worker erases her record for good. Signing in before `erase_after` cancels the deletion."""
+        """Delete the caller's own account, her password confirming it.
+
+        At once every session is revoked, her clinicians lose access, her reminders stop and her devices are
+        removed; from `erase_after` (BONECARE_DELETION_GRACE_DAYS, default 30, later) the worker erases her record
+        for good. Signing in before then cancels the deletion (the login answers `deletion_cancelled: true`). A
+        wrong password is a 403 of type password-wrong, and changes nothing; a clinician's call is a 403.
+        """
         grace = timedelta(days=current_app.config["BONECARE_DELETION_GRACE_DAYS"])
         return service.delete_account(db.session, require_role("patient"), data["password"], grace, now())
