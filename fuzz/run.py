@@ -26,11 +26,13 @@ SETTINGS = Path(__file__).with_name("schemathesis.toml")
 
 def _config(path: Path, headers: dict, per_operation: dict[str, dict]) -> Path:
     """A schemathesis.toml: fuzz/schemathesis.toml (the checks' settings), the caller's bearer token, and other
-    tokens for the operations that take them."""
+    tokens for the operations that take them (by "path", or "METHOD path" for one method of it)."""
     lines = [SETTINGS.read_text(), "[headers]", *(f"{k} = {json.dumps(v)}" for k, v in headers.items())]
-    for operation_path, op_headers in per_operation.items():
-        lines += ["", "[[operations]]", f"include-path = {json.dumps(operation_path)}", "[operations.headers]"]
-        lines += [f"{k} = {json.dumps(v)}" for k, v in op_headers.items()]
+    for operation, op_headers in per_operation.items():
+        method, _, operation_path = operation.rpartition(" ")
+        lines += ["", "[[operations]]", f"include-path = {json.dumps(operation_path)}"]
+        lines += [f"include-method = {json.dumps(method)}"] if method else []
+        lines += ["[operations.headers]", *(f"{k} = {json.dumps(v)}" for k, v in op_headers.items())]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -76,7 +78,7 @@ def _fuzz(role: str, base: str, account: world.Account, spares: tuple, hooks_env
             "/api/v1/auth/logout": {"Authorization": f"Bearer {spares[1].access}"},
             # An account of its own: a case that ever carried the right password would delete that one, not the
             # account every other operation runs as.
-            "/api/v1/patients/me": {"Authorization": f"Bearer {spares[2].access}"},
+            "DELETE /api/v1/patients/{pid}": {"Authorization": f"Bearer {spares[2].access}"},
         },
     )
     env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz.hooks", PYTHONPATH=str(ROOT), **hooks_env)
@@ -133,7 +135,7 @@ def main() -> int:
                 role: tuple(world.login(call, world.Account("", getattr(w, role).email, role)) for _ in range(2))
                 for role in ("patient", "clinician")
             }
-            # Who DELETE /patients/me runs as: a throwaway patient; the clinician himself (refused, whatever he sends).
+            # Who DELETE /patients/{pid} runs as: a throwaway patient (`me`); the clinician (refused whatever he sends).
             spares["patient"] += (world.register(call, f"throwaway-{os.getpid()}@example.org"),)
             spares["clinician"] += (w.clinician,)
             # Her clinician first: the patient's run may remove him from her care team.

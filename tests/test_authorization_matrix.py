@@ -36,7 +36,6 @@ CLINICIANS = "401 403 403 2xx 2xx"
 PATIENT_ONLY = "401 2xx 404 403 404"  # the patient reads and writes; her clinician sees it but may not act
 SHARED = "401 2xx 404 2xx 404"  # the patient and her care team
 CLINICIAN_WRITES = "401 403 404 2xx 404"
-OWN_ACCOUNT = "401 2xx 2xx 403 403"  # /patients/me: each patient's own; no clinician's
 
 
 def _new_patient(world, actor):
@@ -73,8 +72,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{A}/education/{{slug}}"): row(PUBLIC),
     ("GET", f"{P}"): row(SHARED),
     ("PATCH", f"{P}"): row(PATIENT_ONLY, body={"display_name": "Pat B."}),
-    # Her own account, whoever she is: the other patient deletes hers (her clinicians are told 403, no one 404).
-    ("DELETE", f"{A}/patients/me"): row(OWN_ACCOUNT, body={"password": w.PASSWORD}),
+    ("DELETE", f"{P}"): row(PATIENT_ONLY, body={"password": w.PASSWORD}),
     ("GET", f"{P}/care-team"): row(PATIENT_ONLY),
     ("POST", f"{P}/care-team"): row(
         PATIENT_ONLY, body=lambda world, actor: {"invitation_code": world.invitation(world.other_clinician)}

@@ -13,7 +13,7 @@ from bonecare.accounts.access import open_record
 from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, User
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.accounts.sync import stamp
-from bonecare.database import UTCDateTime, locked
+from bonecare.database import UTCDateTime
 from bonecare.errors import Conflict, Invalid, NotFound, PasswordWrong, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
 
@@ -82,17 +82,15 @@ def _cancel_deletion(session, user_id: uuid.UUID, now: datetime) -> bool:
     return bool(cancelled)
 
 
-def request_deletion(session, patient: User, password: str, grace: timedelta, now: datetime) -> User:
-    """The account side of a patient's deletion, in the caller's transaction: her password confirmed (else a
-    403), her row locked, every session revoked, her care team ended and the erasure set for `now + grace`."""
-    patient = locked(session, User, User.id, patient.id)
+def request_deletion(session, patient: User, password: str, grace: timedelta, now: datetime) -> None:
+    """The account side of a patient's deletion, in the caller's transaction (which holds her row's lock): her
+    password confirmed (else a 403), every session revoked, her care team ended, her erasure set for `now + grace`."""
     if not verify_password(patient.password_hash, password):
         session.rollback()
         raise PasswordWrong("The password is wrong.")
     revoke_sessions(session, patient.id, now)
     session.execute(delete(CareTeamMember).where(CareTeamMember.patient_id == patient.id))
     patient.erase_after = now + grace
-    return patient
 
 
 def refresh(session, claims: dict, now: datetime) -> dict:

@@ -150,9 +150,15 @@ def test_a_wrong_or_missing_password_changes_nothing(client, rich, session, pass
     assert session.get(User, uuid.UUID(patient.id)).erase_after is None
 
 
-def test_a_clinician_may_not_delete_and_nor_may_anyone_signed_out(client, world):  # noqa: F811 - fixture
-    assert_problem(_delete(client, world.clinician), 403, "forbidden")
-    assert_problem(_call(client, "DELETE", ME, None, {"password": w.PASSWORD}), 401, "token-missing")
+def test_only_she_may_delete_her_account(client, world):  # noqa: F811 - fixture
+    body = {"password": w.PASSWORD}
+    hers = f"{w.API}/patients/{world.patient.id}"
+    assert_problem(_call(client, "DELETE", hers, world.clinician.access, body), 403, "forbidden")
+    assert_problem(_call(client, "DELETE", hers, world.other_patient.access, body), 404, "not-found")
+    assert_problem(_delete(client, world.clinician), 404, "not-found")  # `me` is no clinician's record
+    assert_problem(_call(client, "DELETE", ME, None, body), 401, "token-missing")
+    assert _call(client, "GET", hers, world.patient.access).status_code == 200
+    assert _call(client, "DELETE", hers, world.patient.access, body).status_code == 202  # her own id is `me`
 
 
 def _login(client, email):
