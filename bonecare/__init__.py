@@ -68,6 +68,7 @@ def _blueprints() -> list:
     from bonecare.careplan import routes as careplan
     from bonecare.changes import routes as changes
     from bonecare.clinician import routes as clinician
+    from bonecare.deletion import routes as deletion
     from bonecare.dxa import routes as dxa
     from bonecare.education import routes as education
     from bonecare.exercise import routes as exercise
@@ -81,6 +82,7 @@ def _blueprints() -> list:
     parts = (
         accounts,
         patients,
+        deletion,
         intake,
         exercise,
         habits,

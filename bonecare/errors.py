@@ -60,6 +60,13 @@ class AccountDeactivated(Forbidden):
     type, title = "account-deactivated", "Account deactivated"
 
 
+class PasswordWrong(Forbidden):
+    """An action that asks the signed-in user to confirm her password (deleting her account) got a wrong one: her
+    token is fine, so this is no 401 (a client would sign her out)."""
+
+    type, title = "password-wrong", "Wrong password"
+
+
 class Unauthorized(DomainError):
     """Missing, invalid, expired or revoked credentials."""
 

@@ -27,11 +27,13 @@ SETTINGS = Path(__file__).with_name("schemathesis.toml")
 
 def _config(path: Path, headers: dict, per_operation: dict[str, dict]) -> Path:
     """A schemathesis.toml: fuzz/schemathesis.toml (the checks' settings), the caller's bearer token, and other
-    tokens for the operations that take them."""
+    tokens for the operations that take them (by "path", or "METHOD path" for one method of it)."""
     lines = [SETTINGS.read_text(), "[headers]", *(f"{k} = {json.dumps(v)}" for k, v in headers.items())]
-    for operation_path, op_headers in per_operation.items():
-        lines += ["", "[[operations]]", f"include-path = {json.dumps(operation_path)}", "[operations.headers]"]
-        lines += [f"{k} = {json.dumps(v)}" for k, v in op_headers.items()]
+    for operation, op_headers in per_operation.items():
+        method, _, operation_path = operation.rpartition(" ")
+        lines += ["", "[[operations]]", f"include-path = {json.dumps(operation_path)}"]
+        lines += [f"include-method = {json.dumps(method)}"] if method else []
+        lines += ["[operations.headers]", *(f"{k} = {json.dumps(v)}" for k, v in op_headers.items())]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -60,9 +62,15 @@ def _cursors(call, w: world.World, spec: dict) -> dict[str, str]:
     return cursors
 
 
-# Operations that sign an account out (all of it, or the session named) or change its password: each is called with
-# a throwaway account of the role's, so that the run's own session lives on.
-SIGN_OUTS = ("/api/v1/auth/logout-all", "/api/v1/auth/password", "/api/v1/auth/sessions/{session_id}")
+# Operations that sign an account out (all of it, or the session named), change its password or delete it: each is
+# called with a throwaway account of the role's, so that the run's own session lives on (a deletion case that ever
+# carried the right password deletes the throwaway, `me` for the patient; the clinician is refused whatever he sends).
+SIGN_OUTS = (
+    "/api/v1/auth/logout-all",
+    "/api/v1/auth/password",
+    "/api/v1/auth/sessions/{session_id}",
+    "DELETE /api/v1/patients/{pid}",
+)
 
 
 def _throwaways(call, env: dict, role: str) -> dict[str, world.Account]:

@@ -84,6 +84,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("GET", f"{A}/education/{{slug}}"): row(PUBLIC),
     ("GET", f"{P}"): row(SHARED),
     ("PATCH", f"{P}"): row(PATIENT_ONLY, body={"display_name": "Pat B."}),
+    ("DELETE", f"{P}"): row(PATIENT_ONLY, body={"password": w.PASSWORD}),
     ("GET", f"{P}/care-team"): row(PATIENT_ONLY),
     ("POST", f"{P}/care-team"): row(
         PATIENT_ONLY, body=lambda world, actor: {"invitation_code": world.invitation(world.other_clinician)}

@@ -27,7 +27,7 @@ class Rule:
 # The one access policy, a row per resource of a patient's record. Whether a caller may see the patient at all
 # (herself, or a clinician on her care team) is decided first: a stranger gets a 404, never a 403.
 POLICY = {
-    "profile": Rule(BOTH, PATIENT),
+    "profile": Rule(BOTH, PATIENT),  # her account's deletion is a delete of her profile
     "intake": Rule(BOTH, PATIENT),
     "exercise": Rule(BOTH, PATIENT),
     "habits": Rule(BOTH, PATIENT),

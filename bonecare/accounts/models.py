@@ -35,6 +35,9 @@ class User(Versioned, db.Model):
     sync_floor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by `users deactivate`: the account signs in no more and its tokens are refused; cleared by `reactivate`.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a patient's deletion is pending: signing in before it cancels the deletion; from it on, the
+    # worker's daily pass erases her for good (accounts.erasure).
+    erase_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class AuthSession(db.Model):

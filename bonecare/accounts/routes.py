@@ -15,6 +15,7 @@ from bonecare.accounts.schemas import (
     InvitationCodeIn,
     InvitationOut,
     LoginIn,
+    LoginOut,
     PasswordChangeIn,
     PasswordForgotIn,
     PasswordResetIn,
@@ -87,10 +88,10 @@ class Login(MethodView):
 
     @public
     @bp.arguments(LoginIn)
-    @bp.response(200, TokensOut)
+    @bp.response(200, LoginOut)
     @bp.alt_response(403, response="FORBIDDEN", description="the account has been deactivated (account-deactivated)")
     def post(self, data):
-        """Exchange email and password for an access and a refresh token."""
+        """Exchange email and password for an access and a refresh token (cancelling a pending deletion)."""
         user_agent = request.user_agent.string[:255] or None
         return service.login(db.session, data["email"], data["password"], now(), user_agent=user_agent)
 
@@ -144,9 +145,10 @@ class Password(MethodView):
 
     @bp.arguments(PasswordChangeIn)
     @bp.response(204)
+    @bp.alt_response(403, response="FORBIDDEN", description="the current password is wrong (password-wrong)")
     @bp.alt_response(429, **_RATE_LIMITED)
     def post(self, data):
-        """Change the password, given the current one (a wrong one is a 422 on current_password); every other
+        """Change the password, given the current one (a wrong one is a 403 password-wrong); every other
         session is signed out, this one stays."""
         new, current = data["new_password"], data["current_password"]
         service.change_password(db.session, current_user(), current_sid(), current, new, now())

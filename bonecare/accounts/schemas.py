@@ -82,6 +82,16 @@ class TokensOut(ma.Schema):
     expires_in = ma.fields.Integer(metadata={"description": "seconds until the access token expires"})
 
 
+class LoginOut(TokensOut):
+    deletion_cancelled = ma.fields.Boolean(
+        metadata={
+            "description": "true when this sign-in cancelled the account's pending deletion (asked for with "
+            "DELETE /patients/me, within its grace period): her records are kept, her clinicians are not restored "
+            "(she invites them again); false on every other sign-in"
+        }
+    )
+
+
 class Empty(Strict):
     """An empty JSON object."""
 

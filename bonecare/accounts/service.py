@@ -1,4 +1,5 @@
-"""Account use cases: register, sign in, rotate, sign out, sessions, passwords, invitations and care teams."""
+"""Account use cases: register, sign in, rotate, sign out, sessions, passwords, invitations and care teams, a
+deletion asked for."""
 
 import secrets
 import uuid
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jti
-from sqlalchemy import Uuid, bindparam, select, update
+from sqlalchemy import Uuid, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
@@ -14,7 +15,7 @@ from bonecare.accounts.models import AuthSession, CareTeamMember, Invitation, Pa
 from bonecare.accounts.passwords import hash_password, verify_password
 from bonecare.accounts.sync import stamp
 from bonecare.database import UTCDateTime
-from bonecare.errors import AccountDeactivated, Conflict, Invalid, NotFound, SessionRevoked, Unauthorized
+from bonecare.errors import AccountDeactivated, Conflict, Invalid, NotFound, PasswordWrong, SessionRevoked, Unauthorized
 from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -53,13 +54,18 @@ def register(session, data: dict, now: datetime) -> User:
 
 
 def login(session, email: str, password: str, now: datetime, user_agent: str | None = None) -> dict:
-    """A fresh token pair; the same 401 for an unknown email and a wrong password; a 403 account-deactivated for
-    the right password of a deactivated account (only who knows the password learns it)."""
+    """A fresh token pair, and whether signing in cancelled the account's pending deletion; the same 401 for an
+    unknown email, a wrong password and an account past its deletion's grace (the worker is about to erase it); a
+    403 account-deactivated for the right password of a deactivated account (only who knows the password learns
+    it)."""
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
         raise Unauthorized("The email or password is wrong.")
     if user.deactivated_at is not None:
         raise AccountDeactivated("This account has been deactivated; ask your clinic to reactivate it.")
+    cancelled = user.erase_after is not None
+    if cancelled and not _cancel_deletion(session, user.id, now):
+        raise Unauthorized("The email or password is wrong.")
     sid = uuid.uuid4()
     tokens, jti, expires_at = _issue(user, sid, now)
     session.add(
@@ -74,7 +80,32 @@ def login(session, email: str, password: str, now: datetime, user_agent: str | N
         )
     )
     session.commit()
-    return tokens
+    return {**tokens, "deletion_cancelled": cancelled}
+
+
+def _cancel_deletion(session, user_id: uuid.UUID, now: datetime) -> bool:
+    """Cancel a deletion still in its grace; False when it has run out (or the account is gone). One guarded
+    UPDATE: it waits for a worker's erasure holding the row, and a worker that comes after finds nothing due."""
+    cancelled = session.execute(
+        update(User)
+        .where(User.id == user_id, User.erase_after > now)
+        .values(erase_after=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not cancelled:
+        session.rollback()
+    return bool(cancelled)
+
+
+def request_deletion(session, patient: User, password: str, grace: timedelta, now: datetime) -> None:
+    """The account side of a patient's deletion, in the caller's transaction (which holds her row's lock): her
+    password confirmed (else a 403), every session revoked, her care team ended, her erasure set for `now + grace`."""
+    if not verify_password(patient.password_hash, password):
+        session.rollback()
+        raise PasswordWrong("The password is wrong.")
+    revoke_sessions(session, patient.id, now)
+    session.execute(delete(CareTeamMember).where(CareTeamMember.patient_id == patient.id))
+    patient.erase_after = now + grace
 
 
 def refresh(session, claims: dict, now: datetime) -> dict:
@@ -160,10 +191,10 @@ def logout_all(session, user: User, now: datetime) -> None:
 
 
 def change_password(session, user: User, sid: str, current: str, new: str, now: datetime) -> None:
-    """A new password, given the current one (else a 422 on current_password); every other session is revoked,
-    the caller's stays signed in."""
+    """A new password, given the current one (else a 403 password-wrong, as for a deletion); every other session
+    is revoked, the caller's stays signed in."""
     if not verify_password(user.password_hash, current):
-        raise Invalid("The current password is wrong.", "current_password")
+        raise PasswordWrong("The current password is wrong.")
     set_password(session, user, new, now, keep=uuid.UUID(sid))
     session.commit()
 

@@ -186,7 +186,7 @@ def _plan_rules(session, work: _Plan, reminder_id) -> None:
     stmt = (
         select(Reminder, User.timezone)
         .join(User, User.id == Reminder.patient_id)
-        .where(Reminder.deleted_at.is_(None), Reminder.enabled.is_(True))
+        .where(Reminder.deleted_at.is_(None), Reminder.enabled.is_(True), User.erase_after.is_(None))
     )
     if reminder_id is not None:
         stmt = stmt.where(Reminder.id == reminder_id)
@@ -218,7 +218,7 @@ def _plan_appointments(session, work: _Plan) -> None:
     stmt = (
         select(DxaAppointment, User.timezone)
         .join(User, User.id == DxaAppointment.patient_id)
-        .where(DxaAppointment.scheduled_for >= first_day)
+        .where(DxaAppointment.scheduled_for >= first_day, User.erase_after.is_(None))
     )
     rows = session.execute(stmt).all()
     existing = _existing(session, Occurrence.appointment_id, [a.id for a, _ in rows], date.min)

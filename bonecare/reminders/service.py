@@ -4,7 +4,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bonecare.accounts.access import open_record
@@ -247,6 +247,22 @@ def delete_device(session, caller, pid, device_id: uuid.UUID, expected: int | No
         check_version(device, expected)
         _bury(session, device, now)
     session.commit()
+
+
+def silence(session, patient_id: uuid.UUID, now: datetime) -> None:
+    """Stop every reminder of a patient at once (her account's deletion): her devices buried, her occurrences not
+    yet sent cancelled; the planner plans nothing more for a patient whose deletion is pending. The caller holds
+    her row's lock and commits."""
+    for device in session.scalars(
+        select(Device).where(Device.patient_id == patient_id, Device.deleted_at.is_(None))
+    ).all():
+        _bury(session, device, now)
+    session.execute(
+        update(Occurrence)
+        .where(Occurrence.patient_id == patient_id, Occurrence.status.in_(("pending", "claimed")))
+        .values(status="cancelled", updated_at=now, last_error="account deleted", claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def list_notifications(session, caller, pid, query: dict, now: datetime) -> dict:

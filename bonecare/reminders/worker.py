@@ -1,5 +1,6 @@
-"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, prune, and mail: the
-password-reset e-mails); the database holds the truth, so any number of workers is safe."""
+"""The reminders worker: APScheduler ticks the periodic jobs (plan, dispatch, recover, mail: the password-reset
+e-mails, and the daily pass that prunes and erases the accounts whose deletion is due); the database holds the
+truth, so any number of workers is safe."""
 
 import atexit
 import logging
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bonecare.accounts import resets
+from bonecare.accounts import erasure, resets
 from bonecare.accounts.mail import mailer_for
 from bonecare.changes import service as changes
 from bonecare.clock import FixedClock
@@ -29,6 +30,7 @@ from bonecare.reminders.push import backend_for
 log = logging.getLogger(__name__)
 
 # Seconds between runs of each periodic job.
+# prune: the daily pass (run_daily)
 INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400, "mail": 5}
 # Explicit, not APScheduler's defaults (whose 1-second misfire grace silently drops runs).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
@@ -100,13 +102,25 @@ def run_mail(app, now: datetime | None = None) -> int:
         return resets.send_reset_mails(db.session, mailer, _clock(app, now).now(), app.config["BONECARE_PUBLIC_URL"])
 
 
+def run_erase(app, now: datetime | None = None) -> int:
+    """Erase for good every account past its deletion's `erase_after`: a transaction each, safe on any number of
+    workers (accounts.erasure)."""
+    with app.app_context():
+        return erasure.erase_due(db.session, _clock(app, now).now())
+
+
+def run_daily(app, now: datetime | None = None) -> dict:
+    """The daily pass: prune, then erase the accounts whose deletion's grace is over."""
+    return {"pruned": run_prune(app, now), "erased": run_erase(app, now)}
+
+
 def tick(app, now: datetime | None = None) -> dict:
     """One pass of every job at `now` (default: the app's clock): what `reminders tick` prints."""
     now = _clock(app, now).now()
     planned = run_plan(app, now)
     recovered = run_recover(app, now)
     counts = run_dispatch(app, now)
-    pruned = run_prune(app, now)
+    daily = run_daily(app, now)
     mailed = run_mail(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
     return {
@@ -114,7 +128,7 @@ def tick(app, now: datetime | None = None) -> dict:
         **summary,
         "claimed": counts.get("claimed", 0),
         "recovered": recovered,
-        "pruned": pruned,
+        **daily,
         "mailed": mailed,
         "planned": planned,
     }
@@ -157,7 +171,7 @@ def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
     worker_name(app)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
-    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_prune, "mail": run_mail}
+    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_daily, "mail": run_mail}
     for name, func in jobs.items():
         scheduler.add_job(
             _guarded(name, func, app),

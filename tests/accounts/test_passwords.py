@@ -83,11 +83,11 @@ def test_a_password_change_keeps_this_session_and_signs_the_others_out(auth, cli
     assert _login(client, patient.email, NEW).status_code == 200
 
 
-def test_a_wrong_current_password_is_a_422_that_changes_nothing(auth, client):
+def test_a_wrong_current_password_is_a_403_that_changes_nothing(auth, client):
     patient = auth.as_patient()
     other_phone = _second_session(client, patient)
     response = patient.post(CHANGE, json={"current_password": "not my password", "new_password": NEW})
-    assert_problem(response, 422, "validation-error", field="current_password")
+    assert_problem(response, 403, "password-wrong")
     assert other_phone.get("/api/v1/patients/me").status_code == 200
     assert _login(client, patient.email).status_code == 200
 
