@@ -3,7 +3,6 @@
 then the user herself. A row of hers goes; a row of someone else's that names her (an invitation she spent, an
 access-log entry she made) forgets her."""
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
