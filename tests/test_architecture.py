@@ -17,7 +17,7 @@ LAYERS = {
     "kernel": {"config", "errors", "clock", "localtime", "database", "extensions", "web"},
     "access": {"accounts", "audit"},
     "records": {"patients", "intake", "exercise", "habits", "careplan", "dxa", "treatments", "logbook"},
-    "summaries": {"adherence", "assessment", "clinician", "changes"},
+    "summaries": {"adherence", "assessment", "clinician", "changes", "export"},
     "reminders": {"reminders"},
     "outer": {"education", "ops", "demo"},
     "app": {"__init__"},

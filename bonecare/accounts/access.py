@@ -46,6 +46,7 @@ POLICY = {
     "assessment": Rule(BOTH, NOBODY),
     "education": Rule(BOTH, NOBODY),
     "changes": Rule(BOTH, NOBODY),
+    "export": Rule(BOTH, NOBODY),
 }
 READS = ("read", "list")
 
