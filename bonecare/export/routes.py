@@ -32,7 +32,8 @@ class Export(MethodView):
     def get(self, pid):
         """Everything held about the patient, in one document (the patient, or her clinician: audited); a FHIR
         R4 bundle with Accept: application/fhir+json; any other Accept is a 406."""
-        media = request.accept_mimetypes.best_match([JSON, FHIR])
+        accept = request.accept_mimetypes
+        media = accept.best_match([JSON, FHIR]) if accept else JSON  # no Accept: anything goes
         if media is None:
             raise NotAcceptable(f"The export is given as {JSON} or {FHIR}.")
         if media == FHIR:

@@ -92,22 +92,24 @@ def _live(model):
     return model.deleted_at.is_(None)
 
 
+def _all(session, model, patient, order, *where) -> list:
+    """The patient's rows of a model, in order."""
+    return session.scalars(select(model).where(model.patient_id == patient.id, *where).order_by(order, model.id)).all()
+
+
 def clinical(session, caller, pid, now: datetime) -> dict:
     """What the FHIR bundle is made of: the profile, the care plan, daily totals of the logs (summed in SQL) and
     the clinical records, live ones (and cancelled appointments)."""
     patient = open_record(session, caller, pid, resource="export", now=now).patient
-    mine = {"patient_id": patient.id}
     intake = session.execute(
         select(Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
-        .filter_by(**mine)
-        .where(_live(Intake))
+        .where(Intake.patient_id == patient.id, _live(Intake))
         .group_by(Intake.local_date)
         .order_by(Intake.local_date)
     ).all()
     exercise = session.execute(
         select(Exercise.local_date, Exercise.kind, func.sum(Exercise.duration_min))
-        .filter_by(**mine)
-        .where(_live(Exercise))
+        .where(Exercise.patient_id == patient.id, _live(Exercise))
         .group_by(Exercise.local_date, Exercise.kind)
         .order_by(Exercise.local_date, Exercise.kind)
     ).all()
@@ -117,15 +119,11 @@ def clinical(session, caller, pid, now: datetime) -> dict:
         "care_plan": targets_for(session, patient.id),
         "intake": intake,
         "exercise": exercise,
-        "habits": _all(session, HabitDay, mine, HabitDay.local_date, _live(HabitDay)),
-        "dxa_results": _all(session, DxaResult, mine, DxaResult.performed_on),
-        "labs": _all(session, VitaminDLab, mine, VitaminDLab.measured_on),
-        "dxa_appointments": _all(session, DxaAppointment, mine, DxaAppointment.scheduled_for),
-        "treatments": _all(session, Treatment, mine, Treatment.started_on),
+        "habits": _all(session, HabitDay, patient, HabitDay.local_date, _live(HabitDay)),
+        "dxa_results": _all(session, DxaResult, patient, DxaResult.performed_on),
+        "labs": _all(session, VitaminDLab, patient, VitaminDLab.measured_on),
+        "dxa_appointments": _all(session, DxaAppointment, patient, DxaAppointment.scheduled_for),
+        "treatments": _all(session, Treatment, patient, Treatment.started_on),
     }
     session.commit()  # a clinician's read is logged
     return out
-
-
-def _all(session, model, mine: dict, order, *where) -> list:
-    return session.scalars(select(model).filter_by(**mine).where(*where).order_by(order, model.id)).all()
