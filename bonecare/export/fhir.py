@@ -9,6 +9,7 @@ validate and write a two-year record's 4,000 resources; the tests validate every
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
+from bonecare.exercise.models import KINDS as EXERCISE_KINDS
 from bonecare.localtime import local_instant
 
 LOINC = "http://loinc.org"
@@ -37,8 +38,7 @@ CODES = {
     "exemestane": (RXNORM, "258494", "exemestane"),
 }
 EXERCISE_KIND = {
-    kind: (OURS, f"exercise-minutes-{kind}", f"{kind.title()} exercise minutes")
-    for kind in ("balance", "flexibility", "endurance", "resistance")
+    kind: (OURS, f"exercise-minutes-{kind}", f"{kind.title()} exercise minutes") for kind in EXERCISE_KINDS
 }
 T_SCORE = {"value": None, "unit": "T-score", "system": UCUM, "code": "{T-score}"}
 SCAN_FIELDS = ("lumbar_spine_t", "total_hip_t", "femoral_neck_t", "frax_major_pct", "frax_hip_pct")

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.errors import NotAcceptable
-from bonecare.export import fhir, service
+from bonecare.export import service
 from bonecare.export.schemas import ExportOut, FhirBundle
 from bonecare.extensions import db
 from bonecare.web import Blueprint
@@ -37,6 +37,6 @@ class Export(MethodView):
         if media is None:
             raise NotAcceptable(f"The export is given as {JSON} or {FHIR}.")
         if media == FHIR:
-            bundle = fhir.bundle(service.clinical(db.session, current_user(), pid, now()))
+            bundle = service.fhir_bundle(db.session, current_user(), pid, now())
             return Response(json.dumps(bundle), mimetype=FHIR)
         return service.document(db.session, current_user(), pid, now())

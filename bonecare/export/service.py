@@ -15,6 +15,7 @@ from bonecare.changes.schemas import SCHEMAS
 from bonecare.changes.service import KINDS
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.exercise.models import Exercise
+from bonecare.export import fhir
 from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
 from bonecare.reminders.models import Occurrence
@@ -37,6 +38,8 @@ SECTIONS = {
 }
 assert SECTIONS.keys() == KINDS.keys()
 SINGLE = ("profile", "care_plan")  # one record each, not a list
+# The types whose GET shows a tombstone (deleted_at): what is held of a deleted entry is exported with it.
+WITH_TOMBSTONES = {name for name, schema in SCHEMAS.items() if "deleted_at" in schema().fields}
 
 
 def _records(session, patient, name: str, now: datetime) -> list:
@@ -45,7 +48,7 @@ def _records(session, patient, name: str, now: datetime) -> list:
     kind = KINDS[name]
     model = kind.model
     stmt = select(model).where(kind.patient_column() == patient.id).order_by(model.version)
-    if hasattr(model, "deleted_at") and "deleted_at" not in SCHEMAS[name]._declared_fields:
+    if hasattr(model, "deleted_at") and name not in WITH_TOMBSTONES:
         stmt = stmt.where(model.deleted_at.is_(None))
     return [kind.view(session, patient, record, now) for record in session.scalars(stmt)]
 
@@ -97,7 +100,12 @@ def _all(session, model, patient, order, *where) -> list:
     return session.scalars(select(model).where(model.patient_id == patient.id, *where).order_by(order, model.id)).all()
 
 
-def clinical(session, caller, pid, now: datetime) -> dict:
+def fhir_bundle(session, caller, pid, now: datetime) -> dict:
+    """The patient's record as a FHIR R4 collection bundle (the patient, or her clinician: logged)."""
+    return fhir.bundle(_clinical(session, caller, pid, now))
+
+
+def _clinical(session, caller, pid, now: datetime) -> dict:
     """What the FHIR bundle is made of: the profile, the care plan, daily totals of the logs (summed in SQL) and
     the clinical records, live ones (and cancelled appointments)."""
     patient = open_record(session, caller, pid, resource="export", now=now).patient
