@@ -214,3 +214,17 @@ def test_every_reference_in_the_bundle_is_a_urn_of_one_of_its_entries(team):
     walk(body["entry"])
     assert references == {f"urn:uuid:{patient.id}"} and references <= full_urls
     assert json.dumps(body).count(f"urn:uuid:{patient.id}") > 10
+
+
+def test_each_part_is_what_its_own_get_answers(team):
+    patient, _ = team
+    doc = patient.get(f"{ME}/export").json
+    assert doc["profile"] == patient.get(ME).json
+    assert doc["care_plan"] == patient.get(f"{ME}/care-plan").json
+    for section, path in (("intake", "intake"), ("exercise", "exercise"), ("dxa_appointments", "dxa/appointments")):
+        for record in doc[section]:
+            assert record == patient.get(f"{ME}/{path}/{record['id']}").json
+    assert doc["habits"] == [patient.get(f"{ME}/habits/2026-06-14").json]
+    assert doc["devices"] == patient.get(f"{ME}/devices").json["items"]
+    assert doc["reminders"] == patient.get(f"{ME}/reminders").json["items"]
+    assert doc["treatments"] == patient.get(f"{ME}/treatments").json["items"]
