@@ -72,6 +72,7 @@ def _blueprints() -> list:
     from bonecare.dxa import routes as dxa
     from bonecare.education import routes as education
     from bonecare.exercise import routes as exercise
+    from bonecare.export import routes as export
     from bonecare.habits import routes as habits
     from bonecare.intake import routes as intake
     from bonecare.patients import routes as patients
@@ -96,6 +97,7 @@ def _blueprints() -> list:
         clinician,
         reminders,
         changes,
+        export,
         education,
     )
     return [health.bp, *(part.bp for part in parts), batch.bp]

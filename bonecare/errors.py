@@ -161,6 +161,12 @@ class UnsupportedMediaType(DomainError):
     status, type, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
+class NotAcceptable(DomainError):
+    """The Accept header names no media type the resource can be given in."""
+
+    status, type, title = 406, "not-acceptable", "Not acceptable"
+
+
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details (documentation only)."""
 
@@ -213,6 +219,7 @@ _SLUGS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    406: "not-acceptable",
     409: "conflict",
     412: "precondition-failed",
     413: "payload-too-large",

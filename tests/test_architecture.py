@@ -17,7 +17,7 @@ LAYERS = {
     "kernel": {"config", "errors", "clock", "localtime", "database", "extensions", "web"},
     "access": {"accounts", "audit"},
     "records": {"patients", "intake", "exercise", "habits", "careplan", "dxa", "treatments", "logbook"},
-    "summaries": {"adherence", "assessment", "clinician", "changes", "report"},
+    "summaries": {"adherence", "assessment", "clinician", "changes", "report", "export"},
     "reminders": {"reminders"},
     "outer": {"education", "ops", "demo", "deletion"},
     "app": {"__init__"},

@@ -132,6 +132,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("DELETE", f"{P}/devices/{{installation_id}}"): row(PATIENT_ONLY),
     ("GET", f"{P}/notifications"): row(SHARED),
     ("GET", f"{P}/changes"): row(SHARED),
+    ("GET", f"{P}/export"): row(SHARED),
     ("POST", f"{P}/notifications/{{notification_id}}/actions"): row(PATIENT_ONLY, body={"action": "opened"}),
     ("GET", f"{P}/dxa/appointments"): row(SHARED),
     ("POST", f"{P}/dxa/appointments"): row(CLINICIAN_WRITES, body=_create(f"{P}/dxa/appointments")),

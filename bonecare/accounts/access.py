@@ -47,6 +47,7 @@ POLICY = {
     "report": Rule(BOTH, NOBODY),
     "education": Rule(BOTH, NOBODY),
     "changes": Rule(BOTH, NOBODY),
+    "export": Rule(BOTH, NOBODY),
 }
 READS = ("read", "list")
 

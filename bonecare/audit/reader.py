@@ -22,9 +22,16 @@ def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
         query.get("cursor"),
         descending=True,
     )
+    items = with_actors(session, rows)
+    session.commit()
+    return {"items": items, "next_cursor": cursor}
+
+
+def with_actors(session, rows) -> list[dict]:
+    """Access-log rows as the API shows them, each with its actor (one query for all of them)."""
     actor_ids = {r.actor_id for r in rows if r.actor_id}
     actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
-    items = [
+    return [
         {
             "id": r.id,
             "at": r.at,
@@ -35,5 +42,3 @@ def access_log(session, caller, pid, query: dict, now: datetime) -> dict:
         }
         for r in rows
     ]
-    session.commit()
-    return {"items": items, "next_cursor": cursor}
