@@ -1,7 +1,5 @@
 """/api/v1/patients/{pid}/export — as JSON, or as FHIR with Accept: application/fhir+json"""
 
-import json
-
 from flask import Response, request
 from flask.views import MethodView
 
@@ -38,5 +36,5 @@ class Export(MethodView):
             raise NotAcceptable(f"The export is given as {JSON} or {FHIR}.")
         if media == FHIR:
             bundle = service.fhir_bundle(db.session, current_user(), pid, now())
-            return Response(json.dumps(bundle), mimetype=FHIR)
+            return Response(bundle.model_dump_json(), mimetype=FHIR)
         return service.document(db.session, current_user(), pid, now())

@@ -4,6 +4,7 @@ feed's (changes.service.KINDS), so that the export and the feed cannot drift apa
 
 from datetime import datetime
 
+from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import func, select
 
 from bonecare.accounts.access import POLICY, open_record
@@ -100,7 +101,7 @@ def _all(session, model, patient, order, *where) -> list:
     return session.scalars(select(model).where(model.patient_id == patient.id, *where).order_by(order, model.id)).all()
 
 
-def fhir_bundle(session, caller, pid, now: datetime) -> dict:
+def fhir_bundle(session, caller, pid, now: datetime) -> Bundle:
     """The patient's record as a FHIR R4 collection bundle (the patient, or her clinician: logged)."""
     return fhir.bundle(_clinical(session, caller, pid, now))
 

@@ -1,7 +1,6 @@
 """The export of seeded clinics: every demo patient's FHIR bundle validates, and a patient with two years of logs
-is exported in well under a second, in the same number of statements as one with a week of them."""
+is exported in the same number of statements as one with a week of them (its time: bench/export_bench.py)."""
 
-import time
 from collections import Counter
 from datetime import date
 
@@ -50,15 +49,7 @@ def test_the_fhir_bundle_of_every_patient_of_the_demo_clinic_validates(app, clie
     assert client.get(f"/api/v1/patients/{ids[0]}/export", headers=headers).status_code == 200
 
 
-def _timed(client, url: str, headers: dict) -> float:
-    started = time.perf_counter()
-    response = client.get(url, headers=headers)
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 200
-    return elapsed
-
-
-def test_two_years_of_logs_export_in_well_under_a_second_in_constant_statements(app, client, clock):
+def test_two_years_of_logs_export_in_as_many_statements_as_a_week(app, client, clock):
     [pid] = _seed(app, clock, patients=1, days=730)
     with app.app_context():
         records = sum(
@@ -68,10 +59,6 @@ def test_two_years_of_logs_export_in_well_under_a_second_in_constant_statements(
     headers = _headers(client)
     url = f"/api/v1/patients/{pid}/export"
     assert len(client.get(url, headers=headers).json["intake"]) > 2500
-    best = {name: min(_timed(client, url, {**headers, **h}) for _ in range(3)) for name, h in FORMATS}
-    print(f"\nexport of {records} records: {best}")
-    # measured: 0.3-0.8 s and 0.15-0.4 s (docs/api.md); the bound leaves room for a shared, loaded CI machine
-    assert best["json"] < 1.5 and best["fhir"] < 1, best
     big = _statements(app, client, url, headers)
     with app.app_context():  # all but a week of her logs
         for model in (Intake, Exercise, HabitDay):
