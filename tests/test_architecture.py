@@ -19,7 +19,7 @@ LAYERS = {
     "records": {"patients", "intake", "exercise", "habits", "careplan", "dxa", "treatments", "logbook"},
     "summaries": {"adherence", "assessment", "clinician", "changes", "report"},
     "reminders": {"reminders"},
-    "outer": {"education", "ops", "demo"},
+    "outer": {"education", "ops", "demo", "clinic"},
     "app": {"__init__"},
 }
 
