@@ -1,9 +1,10 @@
 """/clinic/… — the clinician's pages: sign-in, the panel, a patient's page and its forms. Every page calls the
 API's use cases (so the access policy and the access log are the API's) and loads nothing from another origin."""
 
+import hashlib
 import uuid
 
-from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bonecare import clock
@@ -17,7 +18,7 @@ from bonecare.clinician.schemas import SORTS, PanelQuery
 from bonecare.dxa import service as dxa
 from bonecare.dxa.schemas import AppointmentIn, AppointmentPatch, LabIn, ResultIn
 from bonecare.errors import DomainError, Invalid
-from bonecare.extensions import db
+from bonecare.extensions import db, limiter
 from bonecare.guidance.facts import AGENTS
 from bonecare.guidance.wording import FLAG_CODES
 from bonecare.habits import service as habits
@@ -95,7 +96,21 @@ def _domain(error: DomainError):
     return render_template("clinic/error.html", title=error.title, detail=error.detail), error.status
 
 
+def _account() -> str:
+    """The account a sign-in names, keyed as the API's login keys it: the wrong passwords of both count together."""
+    email = request.form.get("email", "").strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["BONECARE_AUTH_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_account,
+    scope="login-account",
+    deduct_when=lambda response: response.status_code == 401,
+)
 def login():
     error, status = None, 200
     if request.method == "POST":
@@ -246,7 +261,7 @@ def appointment(pid, appointment_id: uuid.UUID):
     if request.form.get("action") == "cancel":
         dxa.appointments.delete(db.session, g.clinician, pid, appointment_id, _version(), clock.now())
         flash("DXA appointment cancelled.")
-        return redirect(url_for("clinic.patient", pid=pid))
+        return redirect(url_for("clinic.patient", pid=pid, days=request.args.get("days")))
 
     def action(changes):
         dxa.change(db.session, g.clinician, pid, appointment_id, changes, _version(), clock.now())
