@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.factories import PASSWORD, enrol, log_exercise, log_habits, log_intake
 
@@ -51,7 +52,14 @@ def _sign_in(page, email: str, password: str = PASSWORD):
     page.open("/clinic/login")
     page.driver.find_element(By.ID, "email").send_keys(email)
     page.driver.find_element(By.ID, "password").send_keys(password)
-    page.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _click(page, By.CSS_SELECTOR, "form button[type=submit]")
+
+
+def _click(page, by, what: str) -> None:
+    """Click a link or a submit button and wait for the next page to replace this one."""
+    html = page.driver.find_element(By.TAG_NAME, "html")
+    page.driver.find_element(by, what).click()
+    WebDriverWait(page.driver, 10).until(expected_conditions.staleness_of(html))
 
 
 def _names(page) -> list[str]:
@@ -80,17 +88,17 @@ def test_sign_in_sort_and_filter_the_panel_then_sign_out(page, clinic):
     page.accessible("panel")
 
     Select(page.driver.find_element(By.ID, "sort")).select_by_value("name")
-    page.driver.find_element(By.CSS_SELECTOR, ".filters button").click()
+    _click(page, By.CSS_SELECTOR, ".filters button")
     assert _names(page) == ["Ada Lovelace", "Bea Brown"]
     Select(page.driver.find_element(By.ID, "flag")).select_by_value("BASELINE_DXA_MISSING")
-    page.driver.find_element(By.CSS_SELECTOR, ".filters button").click()
+    _click(page, By.CSS_SELECTOR, ".filters button")
     assert "flag=BASELINE_DXA_MISSING" in page.driver.current_url
     assert _names(page) == ["Bea Brown"]  # Ada has had her scan
     assert "flag=BASELINE_DXA_MISSING" in page.driver.find_element(
         By.LINK_TEXT, "Download this page as CSV"
     ).get_attribute("href")
 
-    page.driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+    _click(page, By.CSS_SELECTOR, ".signout button")
     assert page.driver.current_url.endswith("/clinic/login")
     page.open("/clinic/")
     assert page.driver.current_url.endswith("/clinic/login")  # the session is gone
@@ -99,8 +107,8 @@ def test_sign_in_sort_and_filter_the_panel_then_sign_out(page, clinic):
 def test_a_patients_charts_and_the_dxa_forms(page, clinic):
     clinician, ada = clinic
     _sign_in(page, clinician.email)
-    page.driver.find_element(By.LINK_TEXT, "Ada Lovelace").click()
-    page.driver.find_element(By.LINK_TEXT, "30 days").click()
+    _click(page, By.LINK_TEXT, "Ada Lovelace")
+    _click(page, By.LINK_TEXT, "30 days")
     assert page.driver.current_url.endswith(f"/clinic/patients/{ada.id}?days=30")
 
     assert _count(page, "#chart-calcium circle.point") == len(INTAKE_DAYS)
@@ -117,20 +125,20 @@ def test_a_patients_charts_and_the_dxa_forms(page, clinic):
 
     # Inside 12 months of the last scan: refused, the rule beside the date; then with a reason: booked.
     page.driver.find_element(By.ID, "book-scheduled_for").send_keys(_us_date(_ago(-30)))
-    page.driver.find_element(By.CSS_SELECTOR, "#book button").click()
+    _click(page, By.CSS_SELECTOR, "#book button")
     error = page.driver.find_element(By.ID, "book-scheduled_for-error").text
     assert "needs an override_reason" in error
     assert page.driver.find_element(By.ID, "book-scheduled_for").get_attribute("aria-invalid") == "true"
     page.accessible("patient-refused")
     page.driver.find_element(By.ID, "book-override_reason").send_keys("new vertebral pain")
-    page.driver.find_element(By.CSS_SELECTOR, "#book button").click()
+    _click(page, By.CSS_SELECTOR, "#book button")
     assert "DXA appointment booked." in page.driver.find_element(By.CSS_SELECTOR, ".note").text
     assert "reason: new vertebral pain" in page.driver.find_element(By.CSS_SELECTOR, ".appointments li").text
 
     # A result: the T-score chart gains a scan and the flags change.
     page.driver.find_element(By.ID, "result-lumbar_spine_t").send_keys("-2.8")
     page.driver.find_element(By.ID, "result-total_hip_t").send_keys("-2.1")
-    page.driver.find_element(By.CSS_SELECTOR, "#result button").click()
+    _click(page, By.CSS_SELECTOR, "#result button")
     assert "DXA result recorded." in page.driver.find_element(By.CSS_SELECTOR, ".note").text
     assert _count(page, "#chart-t-scores circle.point") == 5  # the new scan has two sites
     assert "BONE_AGENT_INDICATED" in _flags(page)
