@@ -4,6 +4,7 @@ API's use cases (so the access policy and the access log are the API's) and load
 import hashlib
 import uuid
 
+import marshmallow as ma
 from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -17,7 +18,7 @@ from bonecare.clinician.csv_export import as_csv
 from bonecare.clinician.schemas import SORTS, PanelQuery
 from bonecare.dxa import service as dxa
 from bonecare.dxa.schemas import AppointmentIn, AppointmentPatch, LabIn, ResultIn
-from bonecare.errors import DomainError, Invalid
+from bonecare.errors import DomainError
 from bonecare.extensions import db, limiter
 from bonecare.guidance.facts import AGENTS
 from bonecare.guidance.wording import FLAG_CODES
@@ -134,7 +135,7 @@ def _panel_query() -> tuple[dict, dict]:
     args = {k: v for k, v in request.args.items() if v and k in PanelQuery().fields}
     try:
         return PanelQuery().load(args), {}
-    except Exception as error:  # noqa: BLE001 - marshmallow.ValidationError; shown above the table
+    except ma.ValidationError as error:  # shown above the table
         return PanelQuery().load({}), messages(error.messages)
 
 
@@ -149,6 +150,7 @@ def panel():
         query=query,
         errors=errors,
         sorts=SORTS,
+        sort_url=lambda sort: url_for("clinic.panel", **{**shown, "sort": sort}),
         flags=FLAG_CODES,
         next_url=url_for("clinic.panel", **shown, cursor=page["next_cursor"]) if page["next_cursor"] else None,
         first_url=url_for("clinic.panel", **shown) if query.get("cursor") else None,
@@ -224,7 +226,7 @@ def _submit(pid: str, form: str, schema, names: tuple, action, done: str, partia
     if data is not None:
         try:
             action(data)
-        except (Invalid, DomainError) as error:
+        except DomainError as error:
             if error.status >= 500 or error.status in (401, 403, 404):
                 raise
             errors = messages(error)

@@ -87,9 +87,10 @@ def test_sign_in_sort_and_filter_the_panel_then_sign_out(page, clinic):
     assert _count(page, "table.panel .badge .sev") > 0  # flags as badges with their severity
     page.accessible("panel")
 
-    Select(page.driver.find_element(By.ID, "sort")).select_by_value("name")
-    _click(page, By.CSS_SELECTOR, ".filters button")
+    _click(page, By.LINK_TEXT, "Patient")  # the column's header sorts by it
+    assert "sort=name" in page.driver.current_url
     assert _names(page) == ["Ada Lovelace", "Bea Brown"]
+    assert page.driver.find_element(By.CSS_SELECTOR, "th[aria-sort]").text == "Patient"
     Select(page.driver.find_element(By.ID, "flag")).select_by_value("BASELINE_DXA_MISSING")
     _click(page, By.CSS_SELECTOR, ".filters button")
     assert "flag=BASELINE_DXA_MISSING" in page.driver.current_url
