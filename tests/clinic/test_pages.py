@@ -90,7 +90,7 @@ def test_sign_in_sort_and_filter_the_panel_then_sign_out(page, clinic):
     _click(page, By.LINK_TEXT, "Patient")  # the column's header sorts by it
     assert "sort=name" in page.driver.current_url
     assert _names(page) == ["Ada Lovelace", "Bea Brown"]
-    assert page.driver.find_element(By.CSS_SELECTOR, "th[aria-sort]").text == "Patient"
+    assert page.driver.find_element(By.CSS_SELECTOR, "th[aria-sort] a").text == "Patient"
     Select(page.driver.find_element(By.ID, "flag")).select_by_value("BASELINE_DXA_MISSING")
     _click(page, By.CSS_SELECTOR, ".filters button")
     assert "flag=BASELINE_DXA_MISSING" in page.driver.current_url
