@@ -59,7 +59,9 @@ def _click(page, by, what: str) -> None:
     """Click a link or a submit button and wait for the next page to replace this one."""
     html = page.driver.find_element(By.TAG_NAME, "html")
     page.driver.find_element(by, what).click()
-    WebDriverWait(page.driver, 10).until(expected_conditions.staleness_of(html))
+    wait = WebDriverWait(page.driver, 10)
+    wait.until(expected_conditions.staleness_of(html))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def _names(page) -> list[str]:
