@@ -4,8 +4,8 @@ the 12-month rule, a result that changes the flags, sign-out; axe-core finds no 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.factories import PASSWORD, enrol, log_exercise, log_habits, log_intake
@@ -56,12 +56,13 @@ def _sign_in(page, email: str, password: str = PASSWORD):
 
 
 def _click(page, by, what: str) -> None:
-    """Click a link or a submit button and wait for the next page to replace this one."""
-    html = page.driver.find_element(By.TAG_NAME, "html")
+    """Click a link or a submit button and wait for the next page to have loaded (a new page has a new window
+    object: the mark set on this one is gone)."""
+    page.driver.execute_script("window.bonecareOldPage = true")
     page.driver.find_element(by, what).click()
-    wait = WebDriverWait(page.driver, 10)
-    wait.until(expected_conditions.staleness_of(html))
-    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+    WebDriverWait(page.driver, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script("return !window.bonecareOldPage && document.readyState === 'complete'")
+    )
 
 
 def _names(page) -> list[str]:
