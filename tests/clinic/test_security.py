@@ -140,3 +140,27 @@ def test_book_move_and_cancel_an_appointment(signed_in):
     assert browser.post(f"{page}/appointments/{appointment['id']}", data=cancel).status_code == 302
     assert clinician.get(listed).json["items"] == []
     assert "None booked." in browser.get(page).text
+
+
+def test_the_panel_pages_by_cursor_links(auth, signed_in):
+    browser, clinician, _, _ = signed_in
+    enrol(auth, clinician, "Bea Brown", calcium=0, vitamin_d=0)
+    first = browser.get("/clinic/?sort=name&limit=1").text
+    assert "Ada Lovelace" in first and "Bea Brown" not in first and "First page" not in first
+    following = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "sort=name" in following and "cursor=" in following
+    second = browser.get(following).text
+    assert "Bea Brown" in second and "Ada Lovelace" not in second
+    assert "First page" in second and 'rel="next"' not in second
+
+
+def test_a_lab_and_a_treatment_entered_on_the_page(signed_in):
+    browser, clinician, ada, _ = signed_in
+    page = f"/clinic/patients/{ada.id}"
+    lab = {"measured_on": "2026-01-05", "value": "18", "unit": "ng/mL", "csrf_token": _token(browser, page)}
+    assert browser.post(f"{page}/new/lab", data=lab).status_code == 302
+    course = {"agent": "denosumab", "started_on": "2026-01-06", "csrf_token": _token(browser, page)}
+    assert browser.post(f"{page}/new/treatment", data=course).status_code == 302
+    shown = browser.get(page).text
+    assert "2026-01-05" in shown and "18 ng/mL" in shown and "2026-01-06" in shown
+    assert clinician.get(f"/api/v1/patients/{ada.id}/treatments").json["items"][0]["dose_interval_days"] == 182
