@@ -213,8 +213,8 @@ def patient(pid):
 
 @bp.get("/patients/<pid>/report.pdf")
 def patient_report(pid):
-    """The API's one-page PDF, for a browser signed in with its cookie."""
-    pdf = report.report(db.session, g.clinician, pid, {}, clock.now())
+    """The API's one-page PDF of the period the page shows, for a browser signed in with its cookie."""
+    pdf = report.report(db.session, g.clinician, pid, {"days": _days()}, clock.now())
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'inline; filename="bone-health-report.pdf"'
     return response

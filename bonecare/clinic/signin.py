@@ -1,7 +1,7 @@
 """A page sign-in is a real login session (an AuthSession row), its id kept in Flask's signed session cookie and
 checked on every page request: sign-out everywhere, deactivation and a password change end it as they end tokens."""
 
-from flask import Flask, current_app, session
+from flask import Flask, session
 from flask_jwt_extended import decode_token
 
 from bonecare import clock
@@ -45,4 +45,3 @@ def sign_out() -> None:
     if sid := session.get("sid"):
         service.logout(db.session, sid, clock.now())
     session.clear()
-    current_app.logger.info("clinic sign-out")
