@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from bonecare.exercise.models import KINDS
 
-WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 640, 180, 44, 10, 22
+WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 640, 200, 52, 12, 26
 PLOT_W, PLOT_H = WIDTH - LEFT - 8, HEIGHT - TOP - BOTTOM
 KIND_LABELS = {kind: kind for kind in KINDS}
 SITES = {"lumbar_spine_t": "Lumbar spine", "total_hip_t": "Total hip", "femoral_neck_t": "Femoral neck"}
