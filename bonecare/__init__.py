@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_require_json_body)
     transport.init_app(app)
     app.register_blueprint(docs.bp)
+    from bonecare.clinic import routes as clinic
+
+    clinic.init_app(app)  # the clinicians' pages: a Flask blueprint of HTML, kept out of the API and its spec
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     for group in _commands():

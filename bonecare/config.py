@@ -79,6 +79,8 @@ def from_env() -> dict:
         "BONECARE_MAIL_FROM": env.get("BONECARE_MAIL_FROM", "bonecare <no-reply@bonecare.invalid>"),
         "BONECARE_ARGON2_TIME_COST": int(env.get("BONECARE_ARGON2_TIME_COST", "3")),
         "BONECARE_ARGON2_MEMORY_KIB": int(env.get("BONECARE_ARGON2_MEMORY_KIB", "65536")),
+        # The clinic's session cookie goes without Secure only when this is 1 (local use over plain HTTP).
+        "BONECARE_INSECURE_COOKIES": env.get("BONECARE_INSECURE_COOKIES", "0") == "1",
     }
 
 

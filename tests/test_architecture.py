@@ -19,7 +19,7 @@ LAYERS = {
     "records": {"patients", "intake", "exercise", "habits", "careplan", "dxa", "treatments", "logbook"},
     "summaries": {"adherence", "assessment", "clinician", "changes", "report", "export"},
     "reminders": {"reminders"},
-    "outer": {"education", "ops", "demo", "deletion"},
+    "outer": {"education", "ops", "demo", "deletion", "clinic"},
     "app": {"__init__"},
 }
 

@@ -46,14 +46,19 @@ def _reset_account_limit() -> str:
     return current_app.config["BONECARE_RESET_ACCOUNT_RATE_LIMIT"]
 
 
+def account_key(email: str) -> str:
+    """The limiter's key of the account an email names (a hash, so that its store holds no addresses): the same
+    for the API's sign-in and the clinic's page."""
+    return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
 def _named_account() -> str:
-    """The key of the account a body names (login, forgot): a hash of its email, so the limiter's store holds no
-    addresses."""
+    """The key of the account a body names (login, forgot)."""
     try:
-        email = str(loads(request.get_data(cache=True)).get("email")).strip().lower()
+        email = str(loads(request.get_data(cache=True)).get("email"))
     except (DomainError, ValueError, AttributeError):
         email = ""  # an unreadable body gets its 4xx from the parser; it is not a failed sign-in
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    return account_key(email)
 
 
 _RATE_LIMITED = {"response": "TOO_MANY_REQUESTS"}

@@ -43,9 +43,9 @@ class ReportData:
 
 
 def window(patient, query: dict, now: datetime) -> tuple[date, date]:
-    """The report's local days: `from`..`to`, by default the 90 ending on her today; at most a year."""
+    """The report's local days: `from`..`to`, by default the 90 (or `days`) ending on her today; at most a year."""
     last = query.get("to") or max(local_today(patient.timezone, now), query.get("from_") or date.min)
-    first = query.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = query.get("from_") or last - timedelta(days=query.get("days", DEFAULT_DAYS) - 1)
     if (last - first).days + 1 > MAX_DAYS:
         raise Invalid(f"A report may span at most {MAX_DAYS} days.", "from")
     return first, last
