@@ -5,10 +5,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from bonecare.accounts import resets, service
-from bonecare.accounts.models import User
-from bonecare.clock import now
-from bonecare.extensions import db
 from tests import world as w
 from tests.problems import assert_problem
 
@@ -151,11 +147,6 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
 }
 
 
-@pytest.fixture
-def spec(client):
-    return client.get("/api/openapi.json").json
-
-
 def _operations(spec) -> set[tuple[str, str]]:
     return {
         (method.upper(), path)
@@ -169,38 +160,6 @@ def test_every_operation_of_the_spec_has_a_row_and_every_row_an_operation(spec):
     operations = _operations(spec)
     assert sorted(operations - EXPECTATIONS.keys()) == [], "operations without a row in EXPECTATIONS"
     assert sorted(EXPECTATIONS.keys() - operations) == [], "rows naming no operation of the spec"
-
-
-@pytest.fixture
-def world(app, client, spec):
-    def call(method, path, token, body):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = client.open(path, method=method, json=body, headers=headers)
-        return response.status_code, response.get_json(silent=True)
-
-    def make_clinician(email, password):
-        with app.app_context():
-            user = service.create_user(
-                db.session,
-                email=email,
-                password=password,
-                display_name="Dr Who",
-                timezone="UTC",
-                role="clinician",
-                now=now(),
-            )
-            db.session.commit()
-            return str(user.id)
-
-    def reset_token(user_id):
-        with app.app_context():
-            token = resets.issue_reset(db.session, db.session.get(User, w.uuid.UUID(user_id)), now())[1]
-            db.session.commit()
-            return token
-
-    world = w.build(call, make_clinician, spec_paths=set(spec["paths"]))
-    world.reset_token = lambda: reset_token(world.patient.id)  # what the patient's reset e-mail would hold
-    return world
 
 
 @pytest.mark.parametrize("method,path", sorted(EXPECTATIONS), ids=lambda v: v)

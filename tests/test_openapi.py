@@ -5,8 +5,6 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-
 from bonecare.localtime import places
 from bonecare.web.openapi import NO_NUL, NULL
 from bonecare.web.schemas import DATE_PATTERN, EARLIEST, INSTANT_PATTERN, LATEST
@@ -14,13 +12,6 @@ from bonecare.web.schemas import DATE_PATTERN, EARLIEST, INSTANT_PATTERN, LATEST
 METHODS = {"get", "post", "put", "patch", "delete"}
 # A weekly target's sessions and minutes may each be left out (a missing one counts as 0), in and out.
 OPTIONAL_BY_CONTRACT = {"WeeklyTarget"}
-
-
-@pytest.fixture
-def spec(client):
-    response = client.get("/api/openapi.json")
-    assert response.status_code == 200
-    return response.get_json()
 
 
 def _operations(spec):

@@ -17,7 +17,6 @@ from bonecare.reminders.models import Device, Occurrence
 from tests import world as w
 from tests.problems import assert_problem
 from tests.reminders.conftest import recorder, use_backend  # noqa: F401 - fixtures
-from tests.test_authorization_matrix import spec, world  # noqa: F401 - fixtures
 
 ME = f"{w.API}/patients/me"
 NAME = "Zelda Quillfeather"  # a name no one else has: it must not outlive her
