@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bonecare import create_app
-from bonecare.accounts import resets, service
+from bonecare.accounts import resets
 from bonecare.accounts.models import User
 from bonecare.clock import now
 from bonecare.extensions import db, limiter
@@ -142,7 +142,7 @@ def spec(client):
 
 
 @pytest.fixture
-def world(app, client, spec):
+def world(app, client, auth, spec):
     """The authorization matrix's world (tests/world.py): a patient with one record of every kind, her clinician,
     another patient and another clinician, built through the API."""
 
@@ -151,26 +151,12 @@ def world(app, client, spec):
         response = client.open(path, method=method, json=body, headers=headers)
         return response.status_code, response.get_json(silent=True)
 
-    def make_clinician(email, password):
-        with app.app_context():
-            user = service.create_user(
-                db.session,
-                email=email,
-                password=password,
-                display_name="Dr Who",
-                timezone="UTC",
-                role="clinician",
-                now=now(),
-            )
-            db.session.commit()
-            return str(user.id)
-
     def reset_token(user_id):
         with app.app_context():
             token = resets.issue_reset(db.session, db.session.get(User, w.uuid.UUID(user_id)), now())[1]
             db.session.commit()
             return token
 
-    world = w.build(call, make_clinician, spec_paths=set(spec["paths"]))
+    world = w.build(call, auth.make_clinician, spec_paths=set(spec["paths"]))
     world.reset_token = lambda: reset_token(world.patient.id)  # what the patient's reset e-mail would hold
     return world

@@ -69,22 +69,25 @@ class Actors:
     def as_clinician(self, patient: Caller | None = None) -> Caller:
         """A clinician; with a patient, one on her care team."""
         email = f"clinician{next(_seq)}@example.org"
+        clinician = Caller(self.client, self.make_clinician(email), email, "clinician", self.login(email))
+        if patient:
+            join_care_team(patient, clinician)
+        return clinician
+
+    def make_clinician(self, email: str, password: str = PASSWORD) -> str:
+        """A clinician account (the command line's way: the API makes none); answers its id."""
         with self.app.app_context():
             user = service.create_user(
                 db.session,
                 email=email,
-                password=PASSWORD,
+                password=password,
                 display_name="Dr Who",
                 timezone="UTC",
                 role="clinician",
                 now=now(),
             )
             db.session.commit()
-            user_id = str(user.id)
-        clinician = Caller(self.client, user_id, email, "clinician", self.login(email))
-        if patient:
-            join_care_team(patient, clinician)
-        return clinician
+            return str(user.id)
 
     def care_team(self, timezone: str = "Europe/London") -> tuple[Caller, Caller]:
         """A patient in this zone and a clinician on her care team."""
