@@ -9,6 +9,7 @@ def pre_request(worker, req):
     if length.isdigit() and int(length) > DRAIN_LIMIT:
         req.must_close = True
 
+
 # gunicorn answers a longer request line itself, with a 414 in HTML, before the app can say what is wrong: allow
 # its maximum (as nginx's 8 KiB header buffers do), so that a long query reaches the app and gets its problem.
 limit_request_line = 8190
