@@ -1,5 +1,6 @@
 """The Flask extensions, created unbound and bound in create_app."""
 
+from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,3 +42,8 @@ migrate = Migrate()
 api = BonecareApi()
 jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def configured_limit(key: str):
+    """A rate limit read from the app's settings when a request comes (each app, a test's too, sets its own)."""
+    return lambda: current_app.config[key]

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
@@ -26,7 +26,7 @@ from bonecare.accounts.schemas import (
 )
 from bonecare.clock import now
 from bonecare.errors import DomainError
-from bonecare.extensions import db, limiter
+from bonecare.extensions import configured_limit, db, limiter
 from bonecare.web import Blueprint
 from bonecare.web.parser import loads
 from bonecare.web.schemas import PageQuery, page_of
@@ -34,16 +34,7 @@ from bonecare.web.schemas import PageQuery, page_of
 bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, tokens and care teams")
 
 
-def _auth_limit() -> str:
-    return current_app.config["BONECARE_AUTH_RATE_LIMIT"]
-
-
-def _account_limit() -> str:
-    return current_app.config["BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"]
-
-
-def _reset_account_limit() -> str:
-    return current_app.config["BONECARE_RESET_ACCOUNT_RATE_LIMIT"]
+_auth_limit = configured_limit("BONECARE_AUTH_RATE_LIMIT")
 
 
 def account_key(email: str) -> str:
@@ -83,7 +74,7 @@ class Login(MethodView):
     decorators = [
         limiter.limit(_auth_limit, methods=["POST"]),
         limiter.limit(
-            _account_limit,
+            configured_limit("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"),
             methods=["POST"],
             key_func=_named_account,
             scope="login-account",
@@ -164,7 +155,12 @@ class PasswordForgot(MethodView):
     # Per address, and per account named (each request counts): no one floods a patient's inbox.
     decorators = [
         limiter.limit(_auth_limit, methods=["POST"]),
-        limiter.limit(_reset_account_limit, methods=["POST"], key_func=_named_account, scope="reset-account"),
+        limiter.limit(
+            configured_limit("BONECARE_RESET_ACCOUNT_RATE_LIMIT"),
+            methods=["POST"],
+            key_func=_named_account,
+            scope="reset-account",
+        ),
     ]
 
     @public

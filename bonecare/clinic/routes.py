@@ -4,7 +4,7 @@ API's use cases (so the access policy and the access log are the API's) and load
 import uuid
 
 import marshmallow as ma
-from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bonecare import clock
@@ -19,7 +19,7 @@ from bonecare.clinician.schemas import SORTS, PanelQuery
 from bonecare.dxa import service as dxa
 from bonecare.dxa.schemas import AppointmentIn, AppointmentPatch, LabIn, ResultIn
 from bonecare.errors import DomainError
-from bonecare.extensions import db, limiter
+from bonecare.extensions import configured_limit, db, limiter
 from bonecare.guidance.facts import AGENTS
 from bonecare.guidance.wording import FLAG_CODES
 from bonecare.habits import service as habits
@@ -103,9 +103,9 @@ def _account() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["BONECARE_AUTH_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(configured_limit("BONECARE_AUTH_RATE_LIMIT"), methods=["POST"])
 @limiter.limit(
-    lambda: current_app.config["BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"],
+    configured_limit("BONECARE_LOGIN_ACCOUNT_RATE_LIMIT"),
     methods=["POST"],
     key_func=_account,
     scope="login-account",

@@ -9,20 +9,16 @@ from bonecare.accounts.auth import current_user
 from bonecare.clock import now
 from bonecare.deletion import service
 from bonecare.deletion.schemas import DeletionIn, DeletionOut
-from bonecare.extensions import db, limiter
+from bonecare.extensions import configured_limit, db, limiter
 from bonecare.web import Blueprint
 
 bp = Blueprint("deletion", __name__, url_prefix="/api/v1/patients", description="Deleting the patient's account")
 
 
-def _auth_limit() -> str:
-    return current_app.config["BONECARE_AUTH_RATE_LIMIT"]
-
-
 # The profile's path (patients/routes.py serves its GET and PATCH): one resource, whose Allow lists all three.
 @bp.route("/<pid>")
 class Account(MethodView):
-    @limiter.limit(_auth_limit)  # a stolen token must not guess the password
+    @limiter.limit(configured_limit("BONECARE_AUTH_RATE_LIMIT"))  # a stolen token must not guess the password
     @bp.arguments(DeletionIn)
     @bp.response(202, DeletionOut)
     @bp.alt_response(429, response="TOO_MANY_REQUESTS")

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from marshmallow import validate
 from werkzeug.test import EnvironBuilder
 
-from bonecare.extensions import db, limiter
+from bonecare.extensions import configured_limit, db, limiter
 from bonecare.web import Blueprint
 from bonecare.web.schemas import Strict
 from bonecare.web.transport import DRAIN_LIMIT, body_limit
@@ -143,13 +143,9 @@ class BatchOut(ma.Schema):
     responses = ma.fields.List(ma.fields.Nested(SubResponseOut))
 
 
-def _batch_limit() -> str:
-    return current_app.config["BONECARE_BATCH_RATE_LIMIT"]
-
-
 @bp.route("/batch")
 class Batch(MethodView):
-    decorators = [limiter.limit(_batch_limit, methods=["POST"])]
+    decorators = [limiter.limit(configured_limit("BONECARE_BATCH_RATE_LIMIT"), methods=["POST"])]
 
     @body_limit(BODY_LIMIT)
     @bp.arguments(BatchIn)
