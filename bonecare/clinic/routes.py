@@ -176,7 +176,7 @@ def _patient_page(pid: str, form: str | None = None, errors: dict | None = None,
     now, days = clock.now(), _days()
     data = report.gather(db.session, g.clinician, pid, {"days": days}, now)
     first, today = data.first, data.last
-    plan = careplan.get(db.session, g.clinician, pid, now)
+    plan = data.plan  # the report's read of her care plan, its version included: no second read
     query = {"limit": 366, "from_": first, "to": today, "include_deleted": False}
     habit_days = habits.list_(db.session, g.clinician, pid, query, now)["items"]
     appointments = dxa.appointments.list_(db.session, g.clinician, pid, {"limit": 20}, now)["items"]
