@@ -227,11 +227,15 @@ def logged_days(session, groups: list[Group], keys: dict) -> dict:
     return {keys[raw]: (first, int(count), set(listed.split(","))) for raw, first, count, listed in rows}
 
 
-def daily_intake(session, patient_id, first: date, last: date) -> dict:
-    """local date -> (calcium mg, vitamin D IU) logged that day, for the days first..last that have any."""
-    rows = session.execute(
+def daily_intake(session, patient_id, first: date | None = None, last: date | None = None) -> dict:
+    """local date -> (calcium mg, vitamin D IU) logged that day, oldest first, for the days first..last (or all)
+    that have any."""
+    statement = (
         select(Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
-        .where(Intake.patient_id == patient_id, Intake.local_date.between(first, last), Intake.deleted_at.is_(None))
+        .where(Intake.patient_id == patient_id, Intake.deleted_at.is_(None))
         .group_by(Intake.local_date)
+        .order_by(Intake.local_date)
     )
-    return {day: (float(calcium), float(vitamin_d)) for day, calcium, vitamin_d in rows}
+    if first is not None and last is not None:
+        statement = statement.where(Intake.local_date.between(first, last))
+    return {day: (float(calcium), float(vitamin_d)) for day, calcium, vitamin_d in session.execute(statement)}

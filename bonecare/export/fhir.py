@@ -112,7 +112,7 @@ def _patient(b: _Builder, patient) -> None:
 
 
 def _logs(b: _Builder, data: dict) -> None:
-    for day, calcium, vitamin_d in data["intake"]:
+    for day, (calcium, vitamin_d) in data["intake"].items():
         b.observation(
             ("calcium", day), "calcium", day.isoformat(), None, valueQuantity=_quantity(calcium, "mg/day", "mg/d")
         )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bonecare.accounts.access import POLICY, open_record
 from bonecare.accounts.models import CareTeamMember
+from bonecare.adherence.queries import daily_intake
 from bonecare.audit.models import AccessLogEntry
 from bonecare.audit.reader import with_actors
 from bonecare.careplan.service import targets_for
@@ -18,7 +19,6 @@ from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
 from bonecare.exercise.models import Exercise
 from bonecare.export import fhir
 from bonecare.habits.models import HabitDay
-from bonecare.intake.models import Intake
 from bonecare.reminders.models import Occurrence
 from bonecare.treatments.models import Treatment
 
@@ -110,12 +110,6 @@ def _clinical(session, caller, pid, now: datetime) -> dict:
     """What the FHIR bundle is made of: the profile, the care plan, daily totals of the logs (summed in SQL) and
     the clinical records, live ones (and cancelled appointments)."""
     patient = open_record(session, caller, pid, resource="export", now=now).patient
-    intake = session.execute(
-        select(Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
-        .where(Intake.patient_id == patient.id, _live(Intake))
-        .group_by(Intake.local_date)
-        .order_by(Intake.local_date)
-    ).all()
     exercise = session.execute(
         select(Exercise.local_date, Exercise.kind, func.sum(Exercise.duration_min))
         .where(Exercise.patient_id == patient.id, _live(Exercise))
@@ -126,7 +120,7 @@ def _clinical(session, caller, pid, now: datetime) -> dict:
         "exported_at": now,
         "patient": patient,
         "care_plan": targets_for(session, patient.id),
-        "intake": intake,
+        "intake": daily_intake(session, patient.id),
         "exercise": exercise,
         "habits": _all(session, HabitDay, patient, HabitDay.local_date, _live(HabitDay)),
         "dxa_results": _all(session, DxaResult, patient, DxaResult.performed_on),
