@@ -88,8 +88,7 @@ class Login(MethodView):
     @bp.alt_response(403, response="FORBIDDEN", description="the account has been deactivated (account-deactivated)")
     def post(self, data):
         """Exchange email and password for an access and a refresh token (cancelling a pending deletion)."""
-        user_agent = request.user_agent.string[:255] or None
-        return service.login(db.session, data["email"], data["password"], now(), user_agent=user_agent)
+        return service.login(db.session, data["email"], data["password"], now(), request.user_agent.string)
 
 
 @bp.route("/auth/refresh")

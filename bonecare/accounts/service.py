@@ -19,6 +19,7 @@ from bonecare.errors import AccountDeactivated, Conflict, Invalid, NotFound, Pas
 from bonecare.web.paging import paginate
 
 INVITATION_VALIDITY = timedelta(days=14)
+USER_AGENT_MAX = 255  # the session's column: a longer User-Agent is cut
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in clinic
 _CODE_LENGTH = 10
 
@@ -75,7 +76,7 @@ def login(session, email: str, password: str, now: datetime, user_agent: str | N
             refresh_jti=jti,
             created_at=now,
             last_used_at=now,
-            user_agent=user_agent,
+            user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
             expires_at=expires_at,
         )
     )

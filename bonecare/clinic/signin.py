@@ -19,8 +19,7 @@ def init_app(app: Flask) -> None:
 
 def sign_in(email: str, password: str) -> User:
     """Log in through the accounts use case (a 401 for a wrong email or password); only clinicians use the clinic."""
-    user_agent = request.user_agent.string[:255] or None  # her sessions list shows the browser
-    tokens = service.login(db.session, email.strip().lower(), password, clock.now(), user_agent=user_agent)
+    tokens = service.login(db.session, email.strip().lower(), password, clock.now(), request.user_agent.string)
     claims = decode_token(tokens["access_token"])
     if claims.get("role") != "clinician":
         service.logout(db.session, claims["sid"], clock.now())
