@@ -31,7 +31,7 @@ def _days(first: date, last: date) -> int:
     return max(0, (last - first).days + 1)
 
 
-def _mondays(first: date, last: date) -> list[date]:
+def mondays(first: date, last: date) -> list[date]:
     """The Monday of every ISO week that has a day in first..last."""
     monday = first - timedelta(days=first.weekday())
     out = []
@@ -69,7 +69,7 @@ def _intake(totals: dict | None, days: int, nutrient: str, unit: str) -> dict:
 
 def _exercise(weeks: dict, first: date, last: date, weekly_targets: dict) -> dict:
     rows, counted, met_count = [], 0, 0
-    for monday in _mondays(first, last) if first <= last else []:
+    for monday in mondays(first, last) if first <= last else []:
         done = weeks.get(monday, {})
         complete = monday >= first and monday + timedelta(days=6) <= last
         by_kind = week_met(done, weekly_targets)

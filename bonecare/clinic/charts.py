@@ -1,13 +1,13 @@
 """Server-side SVG charts: the geometry of each chart as plain numbers that a template draws, and the same
 values as the rows of its text alternative."""
 
-from datetime import date, timedelta
+from datetime import date
 
+from bonecare.adherence import service as adherence
 from bonecare.exercise.models import KINDS
 
 WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 640, 200, 52, 12, 26
 PLOT_W, PLOT_H = WIDTH - LEFT - 8, HEIGHT - TOP - BOTTOM
-KIND_LABELS = {kind: kind for kind in KINDS}
 SITES = {"lumbar_spine_t": "Lumbar spine", "total_hip_t": "Total hip", "femoral_neck_t": "Femoral neck"}
 
 
@@ -67,7 +67,7 @@ def exercise(weeks: list[dict]) -> dict:
     step, bars = _slots(len(weeks)), []
     for n, week in enumerate(weeks):
         below = 0
-        for kind in KIND_LABELS:
+        for kind in KINDS:
             minutes = week["minutes"][kind]
             if minutes:
                 top = _y(below + minutes, 0, peak)
@@ -87,23 +87,18 @@ def exercise(weeks: list[dict]) -> dict:
     return {
         **_frame(0, peak, first, last),
         "bars": bars,
-        "kinds": KIND_LABELS,
+        "kinds": KINDS,
         "rows": [{"week": w["week_start"], **w["minutes"]} for w in weeks],
     }
 
 
-def habits(days: list, first: date, last: date) -> dict:
-    """Two bars a week: drinks and cigarettes, summed from the days logged."""
-    mondays, monday = [], first - timedelta(days=first.weekday())
-    while monday <= last:
-        mondays.append(monday)
-        monday += timedelta(days=7)
-    totals = {m: {"drinks": 0.0, "cigarettes": 0} for m in mondays}
-    for day in days:
-        week = totals.get(day.local_date - timedelta(days=day.local_date.weekday()))
-        if week is not None:
-            week["drinks"] += day.alcohol_drinks
-            week["cigarettes"] += day.cigarettes
+def habits(weeks: dict, first: date, last: date) -> dict:
+    """Two bars a week, drinks and cigarettes (weeks: Monday -> (drinks, cigarettes, days smoked))."""
+    mondays = adherence.mondays(first, last)
+    totals = {}
+    for monday in mondays:
+        drinks, cigarettes, _ = weeks.get(monday, (0.0, 0, 0))
+        totals[monday] = {"drinks": drinks, "cigarettes": cigarettes}
     peak = max([max(w["drinks"], w["cigarettes"]) for w in totals.values()] + [10])
     step, bars = _slots(len(mondays)), []
     for n, m in enumerate(mondays):

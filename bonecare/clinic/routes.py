@@ -22,7 +22,6 @@ from bonecare.errors import DomainError
 from bonecare.extensions import configured_limit, db, limiter
 from bonecare.guidance.facts import AGENTS
 from bonecare.guidance.wording import FLAG_CODES
-from bonecare.habits import service as habits
 from bonecare.report import service as report
 from bonecare.treatments import service as treatments
 from bonecare.treatments.schemas import TreatmentIn
@@ -177,8 +176,6 @@ def _patient_page(pid: str, form: str | None = None, errors: dict | None = None,
     data = report.gather(db.session, g.clinician, pid, {"days": days}, now)
     first, today = data.first, data.last
     plan = data.plan  # the report's read of her care plan, its version included: no second read
-    query = {"limit": 366, "from_": first, "to": today, "include_deleted": False}
-    habit_days = habits.list_(db.session, g.clinician, pid, query, now)["items"]
     appointments = dxa.appointments.list_(db.session, g.clinician, pid, {"limit": 20}, now)["items"]
     intake = data.daily
     calcium = {d: v[0] for d, v in intake.items()}
@@ -194,7 +191,7 @@ def _patient_page(pid: str, form: str | None = None, errors: dict | None = None,
         calcium=charts.daily(first, today, calcium, (plan["calcium_mg_min"], plan["calcium_mg_max"]), "mg"),
         vitamin_d=charts.daily(first, today, vitamin_d, (plan["vitamin_d_iu_min"], plan["vitamin_d_iu_max"]), "IU"),
         exercise=charts.exercise(data.summary["exercise"]["weeks"]),
-        habits=charts.habits(habit_days, first, today),
+        habits=charts.habits(data.habits, first, today),
         t_scores=charts.t_scores(data.results),
         sites=charts.SITES,
         agents=AGENTS,

@@ -35,6 +35,7 @@ class ReportData:
     summary: dict  # the adherence summary of the window, as GET /adherence answers it
     plan: dict  # the care plan's targets
     daily: dict  # local date -> (calcium mg, vitamin D IU)
+    habits: dict  # week's Monday -> (drinks, cigarettes, days smoked), the weeks with a day logged
     results: list  # DXA results, newest first
     labs: list  # 25-OH vitamin D, newest first
     treatments: list  # newest first
@@ -67,6 +68,7 @@ def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
         summary=summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id],
         plan=targets_for(session, patient.id),
         daily=queries.daily_intake(session, patient.id, first, last),
+        habits=_habit_weeks(session, patient, first, last, now),
         results=_newest(session, DxaResult, patient, DxaResult.performed_on),
         labs=_newest(session, VitaminDLab, patient, VitaminDLab.measured_on),
         treatments=_newest(session, Treatment, patient, Treatment.started_on),
@@ -80,6 +82,12 @@ def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
 def report(session, caller, pid, query: dict, now: datetime) -> bytes:
     """The report as a one-page A4 PDF."""
     return render(gather(session, caller, pid, query, now))
+
+
+def _habit_weeks(session, patient, first: date, last: date, now: datetime) -> dict:
+    """Her drinks and cigarettes a week, summed in SQL (the adherence summary's own query)."""
+    group = queries.Group((patient.id,), first, last, local_today(patient.timezone, now))
+    return queries.habit_weeks(session, [group], queries.row_keys([group]))[0].get(patient.id, {})
 
 
 def _newest(session, model, patient, day) -> list:
