@@ -175,15 +175,22 @@ def last_days(patient, days: int, now: datetime) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
+def window(patient, query: dict, now: datetime, days: int, max_days: int) -> tuple[date, date]:
+    """The local days `from`..`to` of a query: by default the `days` ending on her today (or on `from`, when that
+    is later); a window longer than `max_days` is a 422 on `from`."""
+    today = local_today(patient.timezone, now)
+    last = query.get("to") or max(today, query.get("from_") or today)
+    first = query.get("from_") or last - timedelta(days=days - 1)
+    if _days(first, last) > max_days:
+        raise Invalid(f"The window may span at most {max_days} days.", "from")
+    return first, last
+
+
 def adherence(session, caller, pid, query: dict, now: datetime) -> dict:
     """The patient's adherence from `from` to `to` (default: the 30 local days ending today)."""
     access = open_record(session, caller, pid, resource="adherence", now=now)
     patient = access.patient
-    today = local_today(patient.timezone, now)
-    last = query.get("to") or max(today, query.get("from_") or today)
-    first = query.get("from_") or last - timedelta(days=t.ADHERENCE_WINDOW_DAYS - 1)
-    if _days(first, last) > MAX_WINDOW_DAYS:
-        raise Invalid(f"The window may span at most {MAX_WINDOW_DAYS} days.", "from")
+    first, last = window(patient, query, now, t.ADHERENCE_WINDOW_DAYS, MAX_WINDOW_DAYS)
     summary = summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id]
     session.commit()
     return summary

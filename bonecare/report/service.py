@@ -2,17 +2,16 @@
 same use cases as the API (adherence, the assessment, the clinical records), then drawn by pdf.py."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.adherence import queries
-from bonecare.adherence.service import summaries
+from bonecare.adherence.service import summaries, window
 from bonecare.assessment.service import facts_for
 from bonecare.careplan.service import targets_for
 from bonecare.dxa.models import DxaResult, VitaminDLab
-from bonecare.errors import Invalid
 from bonecare.guidance.rules import assess
 from bonecare.localtime import local_today
 from bonecare.report.pdf import render
@@ -43,20 +42,11 @@ class ReportData:
     next_dxa_due: date | None
 
 
-def window(patient, query: dict, now: datetime) -> tuple[date, date]:
-    """The report's local days: `from`..`to`, by default the 90 (or `days`) ending on her today; at most a year."""
-    last = query.get("to") or max(local_today(patient.timezone, now), query.get("from_") or date.min)
-    first = query.get("from_") or last - timedelta(days=query.get("days", DEFAULT_DAYS) - 1)
-    if (last - first).days + 1 > MAX_DAYS:
-        raise Invalid(f"A report may span at most {MAX_DAYS} days.", "from")
-    return first, last
-
-
 def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
     """The report's contents for the patient behind `pid` (a clinician's read is in the access log)."""
     access = open_record(session, caller, pid, resource="report", now=now)
     patient = access.patient
-    first, last = window(patient, query, now)
+    first, last = window(patient, query, now, query.get("days", DEFAULT_DAYS), MAX_DAYS)
     verdict = assess(facts_for(session, patient, now), access.audience)
     data = ReportData(
         name=patient.display_name,
