@@ -48,6 +48,7 @@ def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
     patient = access.patient
     first, last = window(patient, query, now, query.get("days", DEFAULT_DAYS), MAX_DAYS)
     verdict = assess(facts_for(session, patient, now), access.audience)
+    plan = targets_for(session, patient.id)
     data = ReportData(
         name=patient.display_name,
         timezone=patient.timezone,
@@ -55,8 +56,8 @@ def gather(session, caller, pid, query: dict, now: datetime) -> ReportData:
         last=last,
         made_at=now,
         audience=access.audience,
-        summary=summaries(session, [patient], {patient.id: (first, last)}, now)[patient.id],
-        plan=targets_for(session, patient.id),
+        summary=summaries(session, [patient], {patient.id: (first, last)}, now, {patient.id: plan})[patient.id],
+        plan=plan,
         daily=queries.daily_intake(session, patient.id, first, last),
         habits=_habit_weeks(session, patient, first, last, now),
         results=_newest(session, DxaResult, patient, DxaResult.performed_on),
