@@ -16,14 +16,12 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.foundation_bench import _fresh_database  # noqa: E402 - after the path is set
-from bench.workspace_bench import NOW, _analyze, _median_ms, _other_clinician, _sign_in  # noqa: E402
+from bench.workspace_bench import NOW, _analyze, _median_ms, _other_clinician, _sign_in, bench_app  # noqa: E402
 
 
 def main() -> None:
@@ -32,26 +30,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bonecare import create_app
     from bonecare.accounts.models import User
-    from bonecare.clock import FixedClock
     from bonecare.demo.seed import PASSWORD, seed
     from bonecare.extensions import db
 
-    url = _fresh_database(args.database_url, tempfile.mkdtemp(prefix="bonecare-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "BONECARE_INSECURE_COOKIES": True,  # the test client speaks plain HTTP
-            "CLOCK": FixedClock(NOW),
-        }
-    )
+    app, url = bench_app(args.database_url, BONECARE_INSECURE_COOKIES=True)  # the test client speaks plain HTTP
     with app.app_context():
-        upgrade()
         panel = _other_clinician(db.session, "panel@bench.example")
         seed(db.session, patients=500, days=90, now=NOW, clinician=panel, email_domain="panel.bench.example")
         one = _other_clinician(db.session, "one@bench.example")

@@ -11,18 +11,14 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.foundation_bench import _fresh_database  # noqa: E402 - after the path is set
-from bench.workspace_bench import _analyze, _other_clinician, _sign_in  # noqa: E402
+from bench.workspace_bench import NOW, _analyze, _other_clinician, _sign_in, bench_app  # noqa: E402
 
-NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 FORMATS = {"JSON": "application/json", "FHIR": "application/fhir+json"}
 
 
@@ -32,21 +28,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from bonecare import create_app
     from bonecare.accounts.models import User
-    from bonecare.clock import FixedClock
     from bonecare.demo.seed import seed
     from bonecare.extensions import db
 
-    url = _fresh_database(args.database_url, tempfile.mkdtemp(prefix="bonecare-bench-"))
-    config = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "CLOCK": FixedClock(NOW)}
-    app = create_app(config | {"BONECARE_ARGON2_TIME_COST": 1, "BONECARE_ARGON2_MEMORY_KIB": 8192})
+    app, url = bench_app(args.database_url)
     client = app.test_client()
     with app.app_context():
-        upgrade()
         clinician = _other_clinician(db.session, "export@bench.example")
         seed(db.session, patients=1, days=730, now=NOW, clinician=clinician, email_domain="export.bench.example")
         patient = db.session.scalars(select(User).where(User.email.like("%@export.bench.example"))).one()

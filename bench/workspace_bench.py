@@ -43,6 +43,30 @@ def _median_ms(call, runs: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+def bench_app(database_url: str | None, **settings):
+    """An app on a fresh database (SQLite in a temporary folder, or the PostgreSQL given, EMPTIED), migrated: no
+    rate limits, the clock at NOW, a cheap password hash (sign-ins are not what is measured). Answers (app, url)."""
+    from flask_migrate import upgrade
+
+    from bonecare import create_app
+    from bonecare.clock import FixedClock
+
+    url = _fresh_database(database_url, tempfile.mkdtemp(prefix="bonecare-bench-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "CLOCK": FixedClock(NOW),
+            "BONECARE_ARGON2_TIME_COST": 1,
+            "BONECARE_ARGON2_MEMORY_KIB": 8192,
+            **settings,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app, url
+
+
 def _sign_in(client, email: str) -> dict:
     from bonecare.demo.seed import PASSWORD
 
