@@ -116,27 +116,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from bonecare import create_app
-    from bonecare.clock import FixedClock
     from bonecare.demo.seed import seed
     from bonecare.extensions import db
 
-    workdir = tempfile.mkdtemp(prefix="bonecare-bench-")
-    url = _fresh_database(args.database_url, workdir)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "CLOCK": FixedClock(NOW),
-            "BONECARE_ARGON2_TIME_COST": 1,
-            "BONECARE_ARGON2_MEMORY_KIB": 8192,
-        }
-    )
+    app, url = bench_app(args.database_url)
     client = app.test_client()
     with app.app_context():
-        upgrade()
         session = db.session
         solo = _other_clinician(session, "solo@bench.example")
         seed(session, patients=1, days=365, now=NOW, clinician=solo, email_domain="solo.bench.example")
