@@ -171,10 +171,17 @@ def _intake_chart(pdf, data, title: str, index: int, low: float, high: float, li
     step = (WIDTH - 15) / len(days)
     for n, value in enumerate(values):
         if value:
-            pdf.set_fill_color(*(OVER if value > limit else LOW if value < low else BAR))
-            pdf.rect(left + n * step + step * 0.15, base - value * scale, step * 0.7, value * scale, style="F")
+            _bar(
+                pdf, left + n * step, step, base, value * scale, OVER if value > limit else LOW if value < low else BAR
+            )
     _scale_dates(pdf, left, base, days[0], days[-1])
     pdf.set_y(base + 3.5)
+
+
+def _bar(pdf, x: float, step: float, bottom: float, height: float, colour) -> None:
+    """One bar of a chart: the middle 70 % of its slot (x, x + step), rising `height` from `bottom`."""
+    pdf.set_fill_color(*colour)
+    pdf.rect(x + step * 0.15, bottom - height, step * 0.7, height, style="F")
 
 
 def _scale_dates(pdf, left: float, base: float, first: date, last: date) -> None:
@@ -199,8 +206,7 @@ def _exercise_chart(pdf, data, height: float = 20) -> None:
         for kind in KINDS:
             minutes = week["minutes"][kind]
             if minutes:
-                pdf.set_fill_color(*KIND_COLOURS[kind])
-                pdf.rect(left + n * step + step * 0.15, y - minutes * scale, step * 0.7, minutes * scale, style="F")
+                _bar(pdf, left + n * step, step, y, minutes * scale, KIND_COLOURS[kind])
                 y -= minutes * scale
     if weeks:
         _scale_dates(pdf, left, base, weeks[0]["week_start"], weeks[-1]["week_start"])
