@@ -107,12 +107,13 @@ def _blueprints() -> list:
 
 
 def _commands() -> list:
-    """The command groups of `flask --app app …`: users, reminders and the demo clinic."""
+    """The command groups of `flask --app app …`: users, reminders, the panel and the demo clinic."""
     from bonecare.accounts.cli import cli as users
+    from bonecare.clinician.cli import cli as panel
     from bonecare.demo.cli import cli as demo
     from bonecare.reminders.cli import cli as reminders
 
-    return [users, reminders, demo]
+    return [users, reminders, panel, demo]
 
 
 def _fail_fast(config) -> None:

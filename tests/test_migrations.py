@@ -199,3 +199,56 @@ def test_the_sessions_and_resets_revision_keeps_existing_sessions_and_downgrades
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one() == 1
         db.engine.dispose()
+
+
+def test_the_panel_summary_revision_sums_existing_logs_per_day_and_downgrades_cleanly(tmp_path):
+    """Logs stored before revision 0010 are in its daily summaries at once, summed per day (tombstones left out);
+    the downgrade removes the summaries' tables."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    app = _old_app(tmp_path)
+    day, at = "'2026-01-02'", "'2026-01-02 08:00:00.000000'"
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            _old_patient(conn)
+            for n, (calcium, deleted) in enumerate(((600, "NULL"), (500, "NULL"), (900, at))):
+                conn.execute(
+                    text(
+                        "INSERT INTO intake (id, patient_id, local_date, created_at, deleted_at, fingerprint, "
+                        f"taken_at, calcium_mg, vitamin_d_iu, source) VALUES ('{n:032x}', "
+                        f"'0000000000000000000000000000000a', {day}, {at}, {deleted}, 'f', {at}, {calcium}, 400, "
+                        "'diet')"
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO exercise (id, patient_id, local_date, created_at, fingerprint, started_at, "
+                    f"duration_min, kind) VALUES ('{9:032x}', '0000000000000000000000000000000a', {day}, {at}, 'f', "
+                    f"{at}, 30, 'resistance')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO habit_days (id, patient_id, local_date, cigarettes, alcohol_drinks, updated_at) "
+                    f"VALUES ('{10:032x}', '0000000000000000000000000000000a', '2026-01-03', 2, 1.5, {at})"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT local_date, intakes, calcium_mg, vitamin_d_iu, sessions, resistance_min, "
+                    "resistance_sessions, balance_min, habits, drinks, cigarettes FROM patient_days ORDER BY 1"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("2026-01-02", 2, 1100.0, 800.0, 1, 30, 1, 0, 0, 0.0, 0),
+            ("2026-01-03", 0, 0.0, 0.0, 0, 0, 0, 0, 1, 1.5, 2),
+        ]
+        downgrade(revision="0009")
+        with db.engine.connect() as conn:
+            tables = set(sa_inspect(conn).get_table_names())
+        assert not tables & {"patient_days", "panel_status", "panel_flags"}
+        db.engine.dispose()

@@ -1,4 +1,5 @@
-"""Adherence aggregates in SQL over the stored local dates, for one patient or a whole panel at once.
+"""Adherence aggregates in SQL over the patients' daily summaries (logbook.daily), for one patient or a whole panel
+at once.
 
 Every function here issues one statement whatever the number of patients or the window's length.
 Patients come in groups that share a window (a panel's patients differ only by their local today, so
@@ -12,15 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Date, String, and_, bindparam, case, func, or_, select, type_coerce, union
+from sqlalchemy import Date, String, and_, bindparam, case, func, or_, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from bonecare.careplan.models import CarePlan
-from bonecare.exercise.models import KINDS, Exercise
+from bonecare.exercise.models import KINDS
 from bonecare.guidance import targets as t
-from bonecare.habits.models import HabitDay
-from bonecare.intake.models import Intake
+from bonecare.logbook.daily import PatientDay as Day
 
 
 class week_start(FunctionElement):  # noqa: N801 - a SQL function, named as SQL names them
@@ -106,61 +106,55 @@ def _count_if(condition):
 
 @cache
 def _intake_statement(groups: int):
-    daily = (
-        select(
-            Intake.patient_id.label("pid"),
-            func.sum(Intake.calcium_mg).label("ca"),
-            func.sum(Intake.vitamin_d_iu).label("vd"),
-            func.max(Intake.created_at).label("at"),
-        )
-        .where(_within(Intake.patient_id, Intake.local_date, groups), Intake.deleted_at.is_(None))
-        .group_by(Intake.patient_id, Intake.local_date)
-        .subquery()
-    )
-    # the care plan joins the days, not the entries: a day is met against the plan or the guidance default
+    # a day is met against the care plan or, without one, the guidance default
     ca_min = func.coalesce(CarePlan.calcium_mg_min, t.CALCIUM_MG_MIN)
     vd_min = func.coalesce(CarePlan.vitamin_d_iu_min, t.VITAMIN_D_IU_MIN)
     return (
         select(
-            _pid(daily.c.pid),
-            _count_if(daily.c.ca >= ca_min).label("calcium_days_met"),
-            _count_if(daily.c.ca > t.CALCIUM_UPPER_LIMIT_MG).label("calcium_days_over"),
-            func.sum(daily.c.ca).label("calcium_total"),
-            _count_if(daily.c.vd >= vd_min).label("vitamin_d_days_met"),
-            _count_if(daily.c.vd > t.VITAMIN_D_UPPER_LIMIT_IU).label("vitamin_d_days_over"),
-            func.sum(daily.c.vd).label("vitamin_d_total"),
-            func.max(daily.c.at).label("last_logged_at"),
+            _pid(Day.patient_id),
+            _count_if(Day.calcium_mg >= ca_min).label("calcium_days_met"),
+            _count_if(Day.calcium_mg > t.CALCIUM_UPPER_LIMIT_MG).label("calcium_days_over"),
+            func.sum(Day.calcium_mg).label("calcium_total"),
+            _count_if(Day.vitamin_d_iu >= vd_min).label("vitamin_d_days_met"),
+            _count_if(Day.vitamin_d_iu > t.VITAMIN_D_UPPER_LIMIT_IU).label("vitamin_d_days_over"),
+            func.sum(Day.vitamin_d_iu).label("vitamin_d_total"),
+            func.max(Day.logged_at).label("last_logged_at"),
         )
-        .outerjoin(CarePlan, CarePlan.patient_id == daily.c.pid)
-        .group_by(daily.c.pid)
+        .outerjoin(CarePlan, CarePlan.patient_id == Day.patient_id)
+        .where(_within(Day.patient_id, Day.local_date, groups), Day.intakes > 0)
+        .group_by(Day.patient_id)
     )
 
 
 def intake_totals(session, groups: list[Group], keys: dict) -> dict:
-    """pid -> calcium and vitamin D day counts (met, over the upper limit), totals and the latest entry's
-    instant, inside the window; a day is met against the patient's care plan (or the guidance default)."""
+    """pid -> calcium and vitamin D day counts (met, over the upper limit), totals and the latest logged instant of
+    a day with intake, inside the window; a day is met against the patient's care plan (or the guidance default)."""
     rows = session.execute(_intake_statement(len(groups)), _params(groups))
     return {keys[row.pid]: row._asdict() for row in rows}
 
 
-@cache
-def _exercise_statement(groups: int):
-    week = week_start(Exercise.local_date).label("week")
-    per_kind = []
-    for kind in KINDS:
-        per_kind += [
-            func.coalesce(func.sum(case((Exercise.kind == kind, Exercise.duration_min), else_=0)), 0),
-            _count_if(Exercise.kind == kind),
-        ]
+def _weekly(groups: int, present, *sums):
+    """Per patient and ISO week inside the window, over the days where `present` holds: the latest logged instant
+    and these sums."""
+    week = week_start(Day.local_date).label("week")
     return (
-        select(_pid(Exercise.patient_id), week, func.max(Exercise.created_at), *per_kind)
-        .where(_within(Exercise.patient_id, Exercise.local_date, groups), Exercise.deleted_at.is_(None))
-        .group_by(Exercise.patient_id, week)
+        select(_pid(Day.patient_id), week, func.max(Day.logged_at), *sums)
+        .where(_within(Day.patient_id, Day.local_date, groups), present)
+        .group_by(Day.patient_id, week)
     )
 
 
+@cache
+def _exercise_statement(groups: int):
+    per_kind = []
+    for kind in KINDS:
+        per_kind += [func.sum(getattr(Day, f"{kind}_min")), func.sum(getattr(Day, f"{kind}_sessions"))]
+    return _weekly(groups, Day.sessions > 0, *per_kind)
+
+
 def exercise_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
-    """pid -> {week's Monday: {kind: (minutes, sessions)}} inside the window, and pid -> latest entry's instant."""
+    """pid -> {week's Monday: {kind: (minutes, sessions)}} inside the window, and pid -> latest logged instant of
+    a day with exercise."""
     weeks: dict = {}
     latest: dict = {}
     for raw, monday, at, *values in session.execute(_exercise_statement(len(groups)), _params(groups)):
@@ -177,23 +171,13 @@ def _by_id(by_raw: dict, keys: dict) -> dict:
 
 @cache
 def _habit_statement(groups: int):
-    week = week_start(HabitDay.local_date).label("week")
-    return (
-        select(
-            _pid(HabitDay.patient_id),
-            week,
-            func.max(HabitDay.updated_at),
-            func.sum(HabitDay.alcohol_drinks),
-            func.sum(HabitDay.cigarettes),
-            _count_if(HabitDay.cigarettes > 0),
-        )
-        .where(_within(HabitDay.patient_id, HabitDay.local_date, groups), HabitDay.deleted_at.is_(None))
-        .group_by(HabitDay.patient_id, week)
-    )
+    smoked = _count_if(Day.cigarettes > 0)
+    return _weekly(groups, Day.habits > 0, func.sum(Day.drinks), func.sum(Day.cigarettes), smoked)
 
 
 def habit_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
-    """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest instant."""
+    """pid -> {week's Monday: (drinks, cigarettes, days smoked)} inside the window, and pid -> latest logged
+    instant of a day with habits."""
     weeks: dict = {}
     latest: dict = {}
     for raw, monday, at, drinks, cigarettes, smoked in session.execute(_habit_statement(len(groups)), _params(groups)):
@@ -204,20 +188,16 @@ def habit_weeks(session, groups: list[Group], keys: dict) -> tuple[dict, dict]:
 
 @cache
 def _days_statement(groups: int):
-    days = union(
-        *(
-            select(_pid(m.patient_id), m.local_date.label("day")).where(
-                _within(m.patient_id, m.local_date, groups, to_today=True), m.deleted_at.is_(None)
-            )
-            for m in (Intake, Exercise, HabitDay)
+    return (
+        select(
+            _pid(Day.patient_id),
+            func.min(Day.local_date),
+            _count_if(_within(Day.patient_id, Day.local_date, groups)),
+            day_list(Day.local_date),
         )
-    ).subquery("days")
-    return select(
-        days.c.pid,
-        func.min(days.c.day),
-        _count_if(_within(days.c.pid, days.c.day, groups)),
-        day_list(days.c.day),
-    ).group_by(days.c.pid)
+        .where(_within(Day.patient_id, Day.local_date, groups, to_today=True))
+        .group_by(Day.patient_id)
+    )
 
 
 def logged_days(session, groups: list[Group], keys: dict) -> dict:
@@ -231,11 +211,10 @@ def daily_intake(session, patient_id, first: date | None = None, last: date | No
     """local date -> (calcium mg, vitamin D IU) logged that day, oldest first, for the days first..last (or all)
     that have any."""
     statement = (
-        select(Intake.local_date, func.sum(Intake.calcium_mg), func.sum(Intake.vitamin_d_iu))
-        .where(Intake.patient_id == patient_id, Intake.deleted_at.is_(None))
-        .group_by(Intake.local_date)
-        .order_by(Intake.local_date)
+        select(Day.local_date, Day.calcium_mg, Day.vitamin_d_iu)
+        .where(Day.patient_id == patient_id, Day.intakes > 0)
+        .order_by(Day.local_date)
     )
     if first is not None and last is not None:
-        statement = statement.where(Intake.local_date.between(first, last))
+        statement = statement.where(Day.local_date.between(first, last))
     return {day: (float(calcium), float(vitamin_d)) for day, calcium, vitamin_d in session.execute(statement)}

@@ -1,122 +1,140 @@
-"""The panel: one row per patient on the clinician's care teams, sorted, filtered, paged, in constant queries."""
+"""The panel: one row per patient on the clinician's care teams, sorted, filtered and paged in SQL over the stored
+panel rows (clinician.status), in a constant number of queries whatever the clinic's size."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from bonecare.accounts.models import CareTeamMember, User
-from bonecare.adherence.service import last_days, rounded, summaries
-from bonecare.assessment.service import gather
+from bonecare.adherence.service import last_days, summaries
 from bonecare.audit.service import record_many
+from bonecare.clinician import status
+from bonecare.clinician.models import PanelFlag, PanelStatus
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
-from bonecare.guidance.facts import SEVERITY_RANK
-from bonecare.guidance.rules import assess
-from bonecare.web.paging import decode_cursor, encode_cursor
+from bonecare.web.paging import cursor_values, decode_cursor, encode_cursor, seek
+
+S = PanelStatus
+_BY_SCORE = ("adherence", "-adherence")
 
 
-def _adherence_row(summary: dict, window_days: int) -> dict:
-    parts = [summary["calcium"]["pct"], summary["vitamin_d"]["pct"], summary["exercise"]["weeks_met_pct"]]
-    known = [p for p in parts if p is not None]
-    return {
-        "window_days": window_days,
-        "days": summary["days"],
-        "score": rounded(sum(known) / len(known)) if known else None,
-        "calcium_pct": parts[0],
-        "vitamin_d_pct": parts[1],
-        "exercise_weeks_met_pct": parts[2],
-        "drinks_per_week_mean": summary["alcohol"]["drinks_per_week_mean"],
-        "alcohol_weeks_over_limit": summary["alcohol"]["weeks_over_limit"],
-        "days_smoked": summary["smoking"]["days_smoked"],
-        **summary["logging"],
-    }
+def _missing(column):
+    return case((column.is_(None), 1), else_=0)
 
 
-def _sort_key(sort: str, row: dict) -> list:
-    """A row's place in the sort, as JSON-able values ending with the patient id (unique)."""
-    name, pid = row["patient"]["display_name"].casefold(), str(row["patient"]["id"])
-    score = row["adherence"]["score"]
+def _keys(sort: str) -> list:
+    """A sort's order as SQL expressions, each ascending, ending with the patient id (unique)."""
     if sort == "severity":
-        rank = SEVERITY_RANK[row["max_severity"]] if row["max_severity"] else -1
-        return [-rank, -len(row["flags"]), name, pid]
-    if sort in ("adherence", "-adherence"):
-        value = score if score is not None else 0.0
-        return [score is None, value if sort == "adherence" else -value, name, pid]
+        return [-S.severity_rank, -S.flag_count, S.sort_name, S.patient_id]
+    if sort in _BY_SCORE:
+        value = func.coalesce(S.score, 0.0)
+        return [_missing(S.score), value if sort == "adherence" else -value, S.sort_name, S.patient_id]
     if sort == "next_dxa":
-        appt = row["next_dxa_appointment"]
-        return [appt is None, appt["scheduled_for"].isoformat() if appt else "", name, pid]
-    return [name, pid]
+        return [_missing(S.next_dxa_on), func.coalesce(S.next_dxa_on, date.min), S.sort_name, S.patient_id]
+    return [S.sort_name, S.patient_id]
 
 
-def _rows(session, clinician, window_days: int, now: datetime) -> list[dict]:
-    patients = session.scalars(
-        select(User)
-        .join(CareTeamMember, CareTeamMember.patient_id == User.id)
-        .where(CareTeamMember.clinician_id == clinician.id, User.role == "patient")
-    ).all()
-    states = gather(session, patients, now)
-    if window_days == t.ADHERENCE_WINDOW_DAYS:
-        windowed = {pid: state.adherence for pid, state in states.items()}
-    else:
-        plans = {pid: state.plan for pid, state in states.items()}
-        windowed = summaries(session, patients, {p.id: last_days(p, window_days, now) for p in patients}, now, plans)
-    rows = []
-    for p in patients:
-        state = states[p.id]
-        result = assess(state.facts, "clinician")
-        appt = state.next_appointment
-        rows.append(
-            {
-                # plain values, not the ORM objects: the page is built from them after the use case commits
-                "patient": {"id": p.id, "display_name": p.display_name, "email": p.email, "timezone": p.timezone},
-                "adherence": _adherence_row(windowed[p.id], window_days),
-                "flags": [{"code": f.code, "severity": f.severity} for f in result.flags],
-                "max_severity": result.flags[0].severity if result.flags else None,
-                "next_dxa_appointment": {"id": appt.id, "scheduled_for": appt.scheduled_for, "location": appt.location}
-                if appt
-                else None,
-                "next_dxa_due": result.next_dxa_due,
-            }
-        )
-    return rows
+def _after(cursor: str | None, sort: str, keys: list) -> list | None:
+    """The sort values a cursor points after; a cursor of another sort (or not ours) is a 422."""
+    if not cursor:
+        return None
+    values = decode_cursor(cursor, len(keys) + 1)
+    if values[0] != sort:
+        raise Invalid("The cursor belongs to another sort order.", "cursor")
+    return cursor_values(keys, values[1:])
+
+
+def _rows(caller, flag: str | None, keys: list):
+    stmt = (
+        select(S, User, *(key.label(f"k{n}") for n, key in enumerate(keys)))
+        .join(User, User.id == S.patient_id)
+        .join(CareTeamMember, CareTeamMember.patient_id == S.patient_id)
+        .where(CareTeamMember.clinician_id == caller.id)
+    )
+    if flag:
+        stmt = stmt.where(S.patient_id.in_(select(PanelFlag.patient_id).where(PanelFlag.code == flag)))
+    return stmt
+
+
+def _key(row, arity: int) -> list:
+    return [getattr(row, f"k{n}") for n in range(arity)]
+
+
+def _windowed(session, users: list, days: int, now: datetime) -> dict:
+    """patient id -> the panel's adherence columns over the `days` local days ending on her today."""
+    ranges = {u.id: last_days(u, days, now) for u in users}
+    return {pid: status.adherence_row(s, days) for pid, s in summaries(session, users, ranges, now).items()}
+
+
+def _stored(row: PanelStatus) -> dict:
+    at = row.adherence["last_logged_at"]
+    return {**row.adherence, "last_logged_at": datetime.fromisoformat(at) if at else None}
 
 
 def panel(session, caller, query: dict, now: datetime) -> dict:
-    """A page of the clinician's panel (the caller is a clinician); each patient shown is a read in her access log."""
-    sort = query["sort"]
-    rows = _rows(session, caller, query["window_days"], now)
-    if query.get("flag"):
-        rows = [r for r in rows if any(f["code"] == query["flag"] for f in r["flags"])]
-    keyed = sorted(((_sort_key(sort, r), r) for r in rows), key=lambda kr: kr[0])
-    if query.get("cursor"):
-        after = _after(query["cursor"], sort, len(keyed[0][0]) if keyed else None)
-        keyed = [(k, r) for k, r in keyed if _beyond(k, after)]
-    page = keyed[: query["limit"]]
-    more = len(keyed) > query["limit"]
+    """A page of the clinician's panel (the caller is a clinician); each patient shown is a read in her access log.
+    Out-of-date rows of her patients are recomputed first, in this transaction."""
+    status.refresh(session, now, caller.id)
+    sort, days, limit = query["sort"], query["window_days"], query["limit"]
+    keys = _keys(sort)
+    after = _after(query.get("cursor"), sort, keys)
+    stmt = _rows(caller, query.get("flag"), keys)
+    adherence = {}
+    if days != t.ADHERENCE_WINDOW_DAYS and sort in _BY_SCORE:
+        # ranked by a window nobody stored: every patient's score over it, from the daily summaries
+        rows = session.execute(stmt).all()
+        adherence = _windowed(session, [r.User for r in rows], days, now)
+        ranked = sorted(((_score_key(sort, r, adherence), r) for r in rows), key=lambda kr: kr[0])
+        keyed = [(k, r) for k, r in ranked if after is None or k > after][: limit + 1]
+    else:
+        if after is not None:
+            stmt = seek(stmt, keys, after)
+        keyed = [(_key(r, len(keys)), r) for r in session.execute(stmt.order_by(*keys).limit(limit + 1))]
+    more, keyed = len(keyed) > limit, keyed[:limit]
+    shown = [r for _, r in keyed]
+    if days != t.ADHERENCE_WINDOW_DAYS and not adherence:
+        adherence = _windowed(session, [r.User for r in shown], days, now)
+    flags = _flags(session, [r.PanelStatus.patient_id for r in shown])
+    items = [_item(r, adherence.get(r.User.id) or _stored(r.PanelStatus), flags) for r in shown]
     record_many(
         session,
-        patient_ids=[r["patient"]["id"] for _, r in page],
+        patient_ids=[r.User.id for r in shown],
         actor_id=caller.id,
         action="read",
         resource="panel",
         at=now,
     )
     session.commit()
-    return {"items": [r for _, r in page], "next_cursor": encode_cursor([sort, *page[-1][0]]) if more else None}
+    return {"items": items, "next_cursor": encode_cursor([sort, *keyed[-1][0]]) if more else None}
 
 
-def _after(cursor: str, sort: str, arity: int | None) -> list:
-    """The sort key a cursor points after; a cursor of another sort (or not ours) is a 422."""
-    if arity is None:
-        return []
-    values = decode_cursor(cursor, arity + 1)
-    if values[0] != sort:
-        raise Invalid("The cursor belongs to another sort order.", "cursor")
-    return values[1:]
+def _score_key(sort: str, row, adherence: dict) -> list:
+    """The order of _keys(sort), for a score computed here rather than stored."""
+    score = adherence[row.User.id]["score"]
+    value = score if score is not None else 0.0
+    return [int(score is None), value if sort == "adherence" else -value, row.PanelStatus.sort_name, row.User.id]
 
 
-def _beyond(key: list, after: list) -> bool:
-    try:
-        return key > after
-    except TypeError as exc:
-        raise Invalid("The cursor is not one this server issued.", "cursor") from exc
+def _flags(session, ids: list) -> dict:
+    """patient id -> her open flags, most severe first."""
+    out: dict = {pid: [] for pid in ids}
+    stmt = select(PanelFlag).where(PanelFlag.patient_id.in_(ids)).order_by(PanelFlag.patient_id, PanelFlag.position)
+    for flag in session.scalars(stmt) if ids else ():
+        out[flag.patient_id].append({"code": flag.code, "severity": flag.severity})
+    return out
+
+
+def _item(row, adherence: dict, flags: dict) -> dict:
+    # plain values, not the ORM objects: the page is built from them after the use case commits
+    p, s = row.User, row.PanelStatus
+    shown = flags[p.id]
+    return {
+        "patient": {"id": p.id, "display_name": p.display_name, "email": p.email, "timezone": p.timezone},
+        "adherence": adherence,
+        "flags": shown,
+        "max_severity": shown[0]["severity"] if shown else None,
+        "next_dxa_appointment": {"id": s.next_dxa_id, "scheduled_for": s.next_dxa_on, "location": s.next_dxa_location}
+        if s.next_dxa_id
+        else None,
+        "next_dxa_due": s.next_dxa_due,
+    }

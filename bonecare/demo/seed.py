@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from bonecare.accounts.models import CareTeamMember, User
 from bonecare.accounts.passwords import hash_password
+from bonecare.clinician import status
 from bonecare.demo.clinical import clinical_records
 from bonecare.demo.logs import day_logs
 from bonecare.dxa.models import DxaAppointment, DxaResult, VitaminDLab
@@ -18,6 +19,7 @@ from bonecare.exercise.models import Exercise
 from bonecare.habits.models import HabitDay
 from bonecare.intake.models import Intake
 from bonecare.localtime import local_today
+from bonecare.logbook import daily
 from bonecare.treatments.models import Treatment
 
 CLINICIAN_EMAIL = "clinician@demo.bonecare.dev"
@@ -200,6 +202,8 @@ def seed(
     _insert(session, CareTeamMember, team)
     for model, rows in records:
         _insert(session, model, rows)
+    daily.rebuild(session, [user["id"] for user in users if user["role"] == "patient"])
+    status.refresh(session, now, clinician.id)  # the panel's rows, so its first view need not compute them
     session.commit()
     counts.intake, counts.exercise, counts.habits = len(intake), len(exercise), len(habits)
     counts.dxa_results, counts.labs, counts.appointments = len(results), len(labs), len(appointments)

@@ -11,6 +11,7 @@ from bonecare.database import holds, insert_for
 from bonecare.errors import Invalid, NotFound
 from bonecare.habits.models import HabitDay
 from bonecare.localtime import latest_today
+from bonecare.logbook import daily
 from bonecare.logbook.service import page
 
 _RESOURCE = "habits"
@@ -52,6 +53,7 @@ def put(session, caller, pid, day: date, data: dict, expected: int | None, now: 
     )
     record = session.scalars(stmt).one()
     stamp(session, patient.id, record, now)
+    daily.refresh(session, patient.id, {day})
     session.commit()
     return record, created
 
@@ -82,4 +84,5 @@ def delete(session, caller, pid, day: date, expected: int | None, now: datetime)
         check_version(record, expected)
         record.deleted_at = now
         stamp(session, access.patient.id, record, now)
+        daily.refresh(session, access.patient.id, {day})
     session.commit()

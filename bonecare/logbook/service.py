@@ -14,6 +14,7 @@ from bonecare.accounts.sync import check_version, stamp, unstamp
 from bonecare.database import assign, fingerprint, insert_once, owned
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
+from bonecare.logbook import daily
 from bonecare.web.paging import paginate
 
 # How far ahead of the server's clock a logged instant may be (phones' clocks drift).
@@ -71,7 +72,9 @@ class LogBook:
         entry, created = insert_once(
             session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
         )
-        if not created:
+        if created:
+            daily.refresh(session, patient.id, {entry.local_date})
+        else:
             unstamp(session, patient.id)
         session.commit()
         return entry, created
@@ -91,6 +94,7 @@ class LogBook:
         check_version(entry, expected)
         if self.instant_field in changes:
             self._check_instant(changes[self.instant_field], now)
+        left = entry.local_date  # an edit of the instant may move the entry to another day
         if assign(entry, changes):  # a retry that changes nothing takes no version
             if self.instant_field in changes:
                 instant = getattr(entry, self.instant_field)
@@ -98,6 +102,7 @@ class LogBook:
             if self.check:
                 self.check(entry)
             stamp(session, patient.id, entry, now)
+            daily.refresh(session, patient.id, {left, entry.local_date})
         session.commit()
         return entry
 
@@ -125,4 +130,5 @@ class LogBook:
             check_version(entry, expected)
             entry.deleted_at = now
             stamp(session, access.patient.id, entry, now)
+            daily.refresh(session, access.patient.id, {entry.local_date})
         session.commit()

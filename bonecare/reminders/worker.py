@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bonecare.accounts import erasure, resets
 from bonecare.accounts.mail import mailer_for
 from bonecare.changes import service as changes
+from bonecare.clinician import status as panel
 from bonecare.clock import FixedClock
 from bonecare.errors import log_withheld, unavailable
 from bonecare.extensions import db
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Seconds between runs of each periodic job.
 # prune: the daily pass (run_daily)
-INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400, "mail": 5}
+INTERVALS = {"plan": 300, "dispatch": 5, "recover": 60, "prune": 86_400, "mail": 5, "panel": 60}
 # Explicit, not APScheduler's defaults (whose 1-second misfire grace silently drops runs).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 # After a failed run a job sits out 5 s, then 10 s, 20 s… at most a minute (±20 %, so workers spread out).
@@ -109,6 +110,18 @@ def run_erase(app, now: datetime | None = None) -> int:
         return erasure.erase_due(db.session, _clock(app, now).now())
 
 
+def run_panel(app, now: datetime | None = None) -> int:
+    """Recompute the panel rows gone out of date (a record changed, a local midnight passed), a batch a
+    transaction, so that panels rarely have to; returns how many."""
+    done = 0
+    with app.app_context():
+        now = _clock(app, now).now()
+        while not stopping(app).is_set() and (count := panel.refresh(db.session, now, batch=panel.CHUNK)):
+            db.session.commit()
+            done += count
+    return done
+
+
 def run_daily(app, now: datetime | None = None) -> dict:
     """The daily pass: prune, then erase the accounts whose deletion's grace is over."""
     return {"pruned": run_prune(app, now), "erased": run_erase(app, now)}
@@ -122,6 +135,7 @@ def tick(app, now: datetime | None = None) -> dict:
     counts = run_dispatch(app, now)
     daily = run_daily(app, now)
     mailed = run_mail(app, now)
+    refreshed = run_panel(app, now)
     summary = {key: counts.get(key, 0) for key in ("sent", "skipped", "failed", "expired", "retrying", "late")}
     return {
         "now": now.isoformat().replace("+00:00", "Z"),
@@ -130,6 +144,7 @@ def tick(app, now: datetime | None = None) -> dict:
         "recovered": recovered,
         **daily,
         "mailed": mailed,
+        "panel_refreshed": refreshed,
         "planned": planned,
     }
 
@@ -171,7 +186,14 @@ def configure(scheduler, app):
     """Add the periodic jobs to a scheduler, each starting at once."""
     worker_name(app)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # not a line per 5-second run
-    jobs = {"plan": run_plan, "dispatch": run_dispatch, "recover": run_recover, "prune": run_daily, "mail": run_mail}
+    jobs = {
+        "plan": run_plan,
+        "dispatch": run_dispatch,
+        "recover": run_recover,
+        "prune": run_daily,
+        "mail": run_mail,
+        "panel": run_panel,
+    }
     for name, func in jobs.items():
         scheduler.add_job(
             _guarded(name, func, app),

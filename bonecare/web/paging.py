@@ -46,19 +46,28 @@ def decode_cursor(cursor: str, arity: int) -> list:
 _PARSERS = {datetime: datetime.fromisoformat, date: date.fromisoformat, uuid.UUID: uuid.UUID}
 
 
+def cursor_values(keys: list, raw: list) -> list:
+    """A cursor's sort values read back by their keys' types; values that do not fit are a 422."""
+    try:
+        values = [_PARSERS.get(k.type.python_type, lambda v: v)(v) for k, v in zip(keys, raw, strict=True)]
+    except (ValueError, TypeError) as exc:
+        raise Invalid("The cursor is not one this server issued.", "cursor") from exc
+    if any(isinstance(v, datetime) and v.tzinfo is None for v in values):  # we only issue instants with offsets
+        raise Invalid("The cursor is not one this server issued.", "cursor")
+    return values
+
+
+def seek(stmt: Select, keys: list, values: list, descending=False) -> Select:
+    """stmt narrowed to the rows after (descending: before) these values of the keys, as one row comparison."""
+    position, after = tuple_(*keys), tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
+    return stmt.where(position < after if descending else position > after)
+
+
 def paginate(session, stmt: Select, keys: list, limit: int, cursor: str | None, descending=False):
     """Run stmt ordered by keys (columns, ending with a unique one) from the cursor; returns (rows, next_cursor).
     A cursor's values are read back by their column's type."""
     if cursor:
-        raw = decode_cursor(cursor, len(keys))
-        try:
-            values = [_PARSERS.get(k.type.python_type, lambda v: v)(v) for k, v in zip(keys, raw, strict=True)]
-        except (ValueError, TypeError) as exc:
-            raise Invalid("The cursor is not one this server issued.", "cursor") from exc
-        if any(isinstance(v, datetime) and v.tzinfo is None for v in values):  # we only issue instants with offsets
-            raise Invalid("The cursor is not one this server issued.", "cursor")
-        position, after = tuple_(*keys), tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
-        stmt = stmt.where(position < after if descending else position > after)
+        stmt = seek(stmt, keys, cursor_values(keys, decode_cursor(cursor, len(keys))), descending)
     order = [k.desc() for k in keys] if descending else list(keys)
     rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
     if len(rows) <= limit:

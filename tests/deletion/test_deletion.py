@@ -107,7 +107,7 @@ def _rows_without(session, user_id: uuid.UUID, email: str) -> dict[str, set]:
     """Every row of every table that holds nothing of hers, by table."""
     return {
         table.name: {
-            tuple(row)
+            tuple(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v for v in row)  # hashable
             for row in session.execute(select(table))
             if not any(_holds_her(value, user_id, email) for value in tuple(row))
         }

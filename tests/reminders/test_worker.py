@@ -260,7 +260,7 @@ def test_tick_and_vapid_keys_commands(app, auth, clock):
     assert len(public) == 65 and public[0] == 4
 
 
-def test_the_scheduler_has_explicit_job_defaults_and_the_five_jobs(app):
+def test_the_scheduler_has_explicit_job_defaults_and_the_six_jobs(app):
     scheduler = worker.scheduler_for(app)
     assert {j.id for j in scheduler.get_jobs()} == {
         "reminders-plan",
@@ -268,6 +268,7 @@ def test_the_scheduler_has_explicit_job_defaults_and_the_five_jobs(app):
         "reminders-recover",
         "reminders-prune",
         "reminders-mail",
+        "reminders-panel",
     }
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
@@ -318,7 +319,7 @@ def test_the_inline_worker_starts_only_when_asked(database_url):
     app = create_app({**config, "BONECARE_INLINE_WORKER": True})
     scheduler = app.extensions["bonecare.scheduler"]
     try:
-        assert scheduler.running and len(scheduler.get_jobs()) == 5
+        assert scheduler.running and len(scheduler.get_jobs()) == 6
     finally:
         scheduler.shutdown(wait=True)
 

@@ -1,0 +1,153 @@
+"""A patient's logs summed per local day (one row per day that has any live entry), kept in the same transaction
+as every write of an intake, an exercise session or a habits day, and rebuilt from the logs by `flask panel
+rebuild`. Adherence, streaks and first-log lookups read these rows, not the entries."""
+
+import uuid
+from datetime import date, datetime
+from functools import cache
+
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bonecare.database import UTCDateTime
+from bonecare.exercise.models import KINDS, Exercise
+from bonecare.extensions import db
+from bonecare.habits.models import HabitDay
+from bonecare.intake.models import Intake
+
+
+class PatientDay(db.Model):
+    """What one patient logged on one local day: intake totals, exercise by kind, habits, and when she last logged
+    it. `intakes`, `sessions` and `habits` count the entries behind each part, so a day with none of a part is told
+    from a day whose part sums to zero."""
+
+    __tablename__ = "patient_days"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    intakes: Mapped[int] = mapped_column(Integer)
+    calcium_mg: Mapped[float] = mapped_column(Float)
+    vitamin_d_iu: Mapped[float] = mapped_column(Float)
+    sessions: Mapped[int] = mapped_column(Integer)
+    balance_min: Mapped[int] = mapped_column(Integer)
+    balance_sessions: Mapped[int] = mapped_column(Integer)
+    flexibility_min: Mapped[int] = mapped_column(Integer)
+    flexibility_sessions: Mapped[int] = mapped_column(Integer)
+    endurance_min: Mapped[int] = mapped_column(Integer)
+    endurance_sessions: Mapped[int] = mapped_column(Integer)
+    resistance_min: Mapped[int] = mapped_column(Integer)
+    resistance_sessions: Mapped[int] = mapped_column(Integer)
+    habits: Mapped[int] = mapped_column(Integer)
+    drinks: Mapped[float] = mapped_column(Float)
+    cigarettes: Mapped[int] = mapped_column(Integer)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The summed columns, in the order the sources below give them.
+SUMS = (
+    "intakes",
+    "calcium_mg",
+    "vitamin_d_iu",
+    "sessions",
+    *(f"{kind}_{part}" for kind in KINDS for part in ("min", "sessions")),
+    "habits",
+    "drinks",
+    "cigarettes",
+)
+
+
+ONE = literal_column("1")
+
+
+def _contributions(model, at, where, **values):
+    """Each live entry of the model that `where(model)` selects, as its patient, day and instant and its
+    contribution to each summed column (0 to those not given)."""
+    return select(
+        model.patient_id.label("patient_id"),
+        model.local_date.label("local_date"),
+        *(values.get(name, literal_column("0")).label(name) for name in SUMS),
+        at.label("logged_at"),
+    ).where(model.deleted_at.is_(None), where(model))
+
+
+def _summed(where):
+    """INSERT … SELECT of the days summed from the live entries that `where(model)` selects."""
+    by_kind = {}
+    for kind in KINDS:
+        by_kind[f"{kind}_min"] = case((Exercise.kind == kind, Exercise.duration_min), else_=0)
+        by_kind[f"{kind}_sessions"] = case((Exercise.kind == kind, 1), else_=0)
+    entries = union_all(
+        _contributions(
+            Intake,
+            Intake.created_at,
+            where,
+            intakes=ONE,
+            calcium_mg=Intake.calcium_mg,
+            vitamin_d_iu=Intake.vitamin_d_iu,
+        ),
+        _contributions(Exercise, Exercise.created_at, where, sessions=ONE, **by_kind),
+        _contributions(
+            HabitDay,
+            HabitDay.updated_at,
+            where,
+            habits=ONE,
+            drinks=HabitDay.alcohol_drinks,
+            cigarettes=HabitDay.cigarettes,
+        ),
+    ).subquery()
+    grouped = select(
+        entries.c.patient_id,
+        entries.c.local_date,
+        *(func.sum(entries.c[name]) for name in SUMS),
+        func.max(entries.c.logged_at),
+    ).group_by(entries.c.patient_id, entries.c.local_date)
+    return insert(PatientDay.__table__).from_select(["patient_id", "local_date", *SUMS, "logged_at"], grouped)
+
+
+@cache
+def _refresh_statements():
+    """Built once: a write's refresh pays neither their construction nor their compilation."""
+
+    def days_of(model):
+        return (model.patient_id == bindparam("pid")) & model.local_date.in_(bindparam("days", expanding=True))
+
+    # Core statements (the table, not the class): executed with parameters, an ORM statement would be a bulk one
+    return delete(PatientDay.__table__).where(days_of(PatientDay)), _summed(days_of)
+
+
+def refresh(session, patient_id, days) -> None:
+    """Bring the patient's rows for these local days in line with her live entries (the caller commits; the
+    patient's row lock, taken by accounts.sync.stamp, keeps two writes of her days from interleaving)."""
+    if not days:
+        return
+    session.flush()  # the entries just added or changed, so the sums below see them
+    params = {"pid": patient_id, "days": sorted(set(days))}
+    for statement in _refresh_statements():
+        session.execute(statement, params)
+
+
+def rebuild(session, patient_ids=None) -> int:
+    """Recompute every row (or those of these patients) from the entries; returns the rows written."""
+    if patient_ids is None:
+        session.execute(delete(PatientDay))
+        session.execute(_summed(lambda m: true()))
+    else:
+        ids = list(patient_ids)
+        session.execute(delete(PatientDay).where(PatientDay.patient_id.in_(ids)))
+        session.execute(_summed(lambda m: m.patient_id.in_(ids)))
+    stmt = select(func.count()).select_from(PatientDay)
+    return session.scalar(stmt if patient_ids is None else stmt.where(PatientDay.patient_id.in_(ids)))
