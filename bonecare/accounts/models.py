@@ -3,19 +3,30 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bonecare.database import UTCDateTime, Versioned, new_id
 from bonecare.extensions import db
 
 SMOKING_STATUSES = ("never", "former", "current")
+# A patient whose record changed since her summaries were computed (or who has none yet).
+SUMMARY_DUE = "role = 'patient' AND (summary_clock IS NULL OR summary_clock <> sync_clock)"
 
 
 class User(Versioned, db.Model):
     """A person who signs in: a patient, a clinician or an admin."""
 
     __tablename__ = "users"
+    # The patients whose summaries are behind their record, found by an index that holds only them.
+    __table_args__ = (
+        Index(
+            "ix_users_summary_due",
+            "id",
+            postgresql_where=text(SUMMARY_DUE),
+            sqlite_where=text(SUMMARY_DUE),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -31,6 +42,8 @@ class User(Versioned, db.Model):
     # A patient's change counter: every change to her records takes the next value, under this row's lock, so
     # versions commit in order and the changes feed never skips one (sync.stamp).
     sync_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The sync clock her derived summaries (the panel's row) were computed at; NULL before the first time.
+    summary_clock: Mapped[int | None] = mapped_column(Integer)
     # The newest version of a tombstone pruned: a `since` below it may have missed a deletion (410 sync-expired).
     sync_floor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by `users deactivate`: the account signs in no more and its tokens are refused; cleared by `reactivate`.

@@ -1,15 +1,15 @@
 """The panel: one row per patient on the clinician's care teams, sorted, filtered and paged in SQL over the stored
 panel rows (clinician.status), in a constant number of queries whatever the clinic's size."""
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from bonecare.accounts.models import CareTeamMember, User
 from bonecare.adherence.service import last_days, summaries
 from bonecare.audit.service import record_many
 from bonecare.clinician import status
-from bonecare.clinician.models import PanelFlag, PanelStatus
+from bonecare.clinician.models import SORT_KEYS, PanelFlag, PanelStatus
 from bonecare.errors import Invalid
 from bonecare.guidance import targets as t
 from bonecare.web.paging import cursor_values, decode_cursor, encode_cursor, seek
@@ -18,20 +18,10 @@ S = PanelStatus
 _BY_SCORE = ("adherence", "-adherence")
 
 
-def _missing(column):
-    return case((column.is_(None), 1), else_=0)
-
-
 def _keys(sort: str) -> list:
-    """A sort's order as SQL expressions, each ascending, ending with the patient id (unique)."""
-    if sort == "severity":
-        return [-S.severity_rank, -S.flag_count, S.sort_name, S.patient_id]
-    if sort in _BY_SCORE:
-        value = func.coalesce(S.score, 0.0)
-        return [_missing(S.score), value if sort == "adherence" else -value, S.sort_name, S.patient_id]
-    if sort == "next_dxa":
-        return [_missing(S.next_dxa_on), func.coalesce(S.next_dxa_on, date.min), S.sort_name, S.patient_id]
-    return [S.sort_name, S.patient_id]
+    """A sort's order: its key column, the name, the patient id (unique), each ascending, as an index holds them."""
+    named = [S.sort_name, S.patient_id]
+    return [getattr(S, SORT_KEYS[sort]), *named] if sort in SORT_KEYS else named
 
 
 def _after(cursor: str | None, sort: str, keys: list) -> list | None:
@@ -110,9 +100,8 @@ def panel(session, caller, query: dict, now: datetime) -> dict:
 
 def _score_key(sort: str, row, adherence: dict) -> list:
     """The order of _keys(sort), for a score computed here rather than stored."""
-    score = adherence[row.User.id]["score"]
-    value = score if score is not None else 0.0
-    return [int(score is None), value if sort == "adherence" else -value, row.PanelStatus.sort_name, row.User.id]
+    keys = status.sort_keys((), adherence[row.User.id]["score"], None)
+    return [keys[SORT_KEYS[sort]], row.PanelStatus.sort_name, row.User.id]
 
 
 def _flags(session, ids: list) -> dict:

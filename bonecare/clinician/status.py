@@ -1,12 +1,13 @@
-"""Keeping the panel's stored rows true: a patient's row is out of date once her sync clock has moved (any change
-to her record takes a version from it) or her local midnight has passed; out-of-date rows are recomputed from
+"""Keeping the panel's stored rows true: a patient's row is out of date once her sync clock has moved past her
+summary clock (any change to her record takes a version from the first; a recomputation sets the second) or her
+local midnight has passed; out-of-date rows are recomputed from
 the record by the one assessment the API uses, before a panel is read and by the worker's pass."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import bindparam, delete, insert, select, text, union, update
 
-from bonecare.accounts.models import CareTeamMember, User
+from bonecare.accounts.models import SUMMARY_DUE, CareTeamMember, User
 from bonecare.adherence.service import rounded
 from bonecare.assessment.service import gather
 from bonecare.clinician.models import PanelFlag, PanelStatus
@@ -36,16 +37,30 @@ def adherence_row(summary: dict, window_days: int) -> dict:
     }
 
 
+# Where a row without a score or an appointment sorts: after every real one.
+LAST_SCORE, LAST_DAY = 1e9, date.max
+
+
+def sort_keys(flags, score: float | None, next_dxa: date | None) -> dict:
+    """The row's ascending key for each sort (clinician.models.SORT_KEYS)."""
+    rank = SEVERITY_RANK[flags[0].severity] if flags else -1
+    return {
+        "severity_key": -(rank * 100 + len(flags)),
+        "score_asc": score if score is not None else LAST_SCORE,
+        "score_desc": -score if score is not None else LAST_SCORE,
+        "dxa_key": next_dxa or LAST_DAY,
+    }
+
+
 def stale(clinician_id=None, *, now: datetime):
-    """The patients (and their sync clocks) whose panel row is missing or out of date, of one clinician's care
-    teams or of every team."""
+    """The patients whose panel row is missing or out of date (her record changed since, or her local midnight
+    passed), of one clinician's care teams or of every team; each part is read from an index that holds only
+    such rows, so the cost follows the number out of date, not the clinic's size."""
+    changed = select(User.id).where(text(SUMMARY_DUE))  # as the partial index spells it, or it is not used
+    expired = select(PanelStatus.patient_id).where(PanelStatus.valid_until <= now)
     stmt = (
         select(User)
-        .outerjoin(PanelStatus, PanelStatus.patient_id == User.id)
-        .where(
-            User.role == "patient",
-            or_(PanelStatus.patient_id.is_(None), PanelStatus.clock != User.sync_clock, PanelStatus.valid_until <= now),
-        )
+        .where(User.id.in_(union(changed, expired)))
         .order_by(User.id)
         .execution_options(populate_existing=True)  # the clock as stored now, not as an earlier read saw it
     )
@@ -80,13 +95,10 @@ def _recompute(session, patients, now: datetime) -> None:
         rows.append(
             {
                 "patient_id": p.id,
-                "clock": clocks[p.id],
                 "valid_until": local_instant(state.facts.today + timedelta(days=1), time(0), p.timezone),
                 "computed_at": now,
                 "sort_name": p.display_name.casefold(),
-                "severity_rank": SEVERITY_RANK[result.flags[0].severity] if result.flags else -1,
-                "flag_count": len(result.flags),
-                "score": adherence["score"],
+                **sort_keys(result.flags, adherence["score"], appt.scheduled_for if appt else None),
                 "adherence": {**adherence, "last_logged_at": at.isoformat() if at else None},
                 "next_dxa_id": appt.id if appt else None,
                 "next_dxa_on": appt.scheduled_for if appt else None,
@@ -106,6 +118,13 @@ def _recompute(session, patients, now: datetime) -> None:
     session.execute(delete(PanelFlag).where(PanelFlag.patient_id.in_(list(clocks))))
     if flags:
         session.execute(insert(PanelFlag), flags)
+    # Last, so the patients' row locks are held for the commit only; a patient whose record changed meanwhile
+    # keeps her newer clock and stays due.
+    users = User.__table__
+    done = update(users).where(users.c.id == bindparam("pid"), users.c.sync_clock == bindparam("clock"))
+    session.execute(
+        done.values(summary_clock=bindparam("clock")), [{"pid": pid, "clock": c} for pid, c in clocks.items()]
+    )
 
 
 def refresh(session, now: datetime, clinician_id=None, batch: int | None = None) -> int:

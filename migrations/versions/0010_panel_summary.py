@@ -1,6 +1,7 @@
 """the panel's summaries: `patient_days` (each patient's logs summed per local day, filled here from the logs)
 and `panel_status` + `panel_flags` (each patient's panel row, computed by the app: empty here, filled by the first
-panel read, the worker's pass or `flask panel rebuild`)
+panel read, the worker's pass or `flask panel rebuild`); `users.summary_clock`, the sync clock a patient's panel row
+was computed at, with a partial index of the patients whose row is due
 
 Revision ID: 0010
 Revises: 0009
@@ -25,13 +26,13 @@ def upgrade():
     op.create_table(
         "panel_status",
         sa.Column("patient_id", sa.Uuid(), nullable=False),
-        sa.Column("clock", sa.Integer(), nullable=False),
         sa.Column("valid_until", bonecare.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("computed_at", bonecare.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sort_name", sa.String(length=100), nullable=False),
-        sa.Column("severity_rank", sa.Integer(), nullable=False),
-        sa.Column("flag_count", sa.Integer(), nullable=False),
-        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("severity_key", sa.Integer(), nullable=False),
+        sa.Column("score_asc", sa.Float(), nullable=False),
+        sa.Column("score_desc", sa.Float(), nullable=False),
+        sa.Column("dxa_key", sa.Date(), nullable=False),
         sa.Column("adherence", sa.JSON(), nullable=False),
         sa.Column("next_dxa_id", sa.Uuid(), nullable=True),
         sa.Column("next_dxa_on", sa.Date(), nullable=True),
@@ -43,6 +44,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("patient_id", name=op.f("pk_panel_status")),
     )
     with op.batch_alter_table("panel_status", schema=None) as batch_op:
+        batch_op.create_index("ix_panel_status_by_dxa_key", ["dxa_key", "sort_name", "patient_id"], unique=False)
+        batch_op.create_index("ix_panel_status_by_name", ["sort_name", "patient_id"], unique=False)
+        batch_op.create_index("ix_panel_status_by_score_asc", ["score_asc", "sort_name", "patient_id"], unique=False)
+        batch_op.create_index("ix_panel_status_by_score_desc", ["score_desc", "sort_name", "patient_id"], unique=False)
+        batch_op.create_index(
+            "ix_panel_status_by_severity_key", ["severity_key", "sort_name", "patient_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_panel_status_valid_until"), ["valid_until"], unique=False)
 
     op.create_table(
@@ -87,7 +95,13 @@ def upgrade():
     with op.batch_alter_table("panel_flags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_panel_flags_code"), ["code"], unique=False)
 
+    # In place, never in batch mode: rebuilding `users` on SQLite would cascade its deletion into every record.
+    op.add_column("users", sa.Column("summary_clock", sa.Integer(), nullable=True))
+    op.create_index("ix_users_summary_due", "users", ["id"], postgresql_where=sa.text(DUE), sqlite_where=sa.text(DUE))
     op.execute(FILL_DAYS)
+
+
+DUE = "role = 'patient' AND (summary_clock IS NULL OR summary_clock <> sync_clock)"
 
 
 # The summed columns; the migration spells its own SQL (later code may change, this revision may not).
@@ -116,6 +130,9 @@ GROUP BY patient_id, local_date
 
 
 def downgrade():
+    op.drop_index("ix_users_summary_due", table_name="users")
+    op.drop_column("users", "summary_clock")
+
     with op.batch_alter_table("panel_flags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_flags_code"))
 
@@ -123,5 +140,10 @@ def downgrade():
     op.drop_table("patient_days")
     with op.batch_alter_table("panel_status", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_status_valid_until"))
+        batch_op.drop_index("ix_panel_status_by_severity_key")
+        batch_op.drop_index("ix_panel_status_by_score_desc")
+        batch_op.drop_index("ix_panel_status_by_score_asc")
+        batch_op.drop_index("ix_panel_status_by_name")
+        batch_op.drop_index("ix_panel_status_by_dxa_key")
 
     op.drop_table("panel_status")
