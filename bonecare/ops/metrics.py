@@ -63,7 +63,7 @@ def instruments() -> Instruments:
         ),
         Counter("bonecare_reminders_due", "Occurrences a worker claimed as due", registry=registry),
         Counter("bonecare_reminders_outcomes", "What claimed occurrences became", ["outcome"], registry=registry),
-        Counter("bonecare_reminders_late", "Occurrences sent late (past their due time's lateness)", registry=registry),
+        Counter("bonecare_reminders_late", "Occurrences sent over 60 s after their due instant", registry=registry),
         Histogram(
             "bonecare_reminders_dispatch_lag_seconds",
             "Seconds from an occurrence's due time to its send",
