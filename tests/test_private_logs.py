@@ -17,6 +17,10 @@ CALCIUM = 777.25
 @pytest.fixture
 def failing_intake_insert(app):
     """The database fails every intake insert (on PostgreSQL quoting the row in its message, as real errors may)."""
+    with app.app_context():
+        # A fresh pool: a pooled SQLite connection that still holds a read snapshot from an earlier test would see
+        # that test's trigger as still there.
+        db.engine.dispose()
     with app.app_context(), db.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(
