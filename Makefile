@@ -23,8 +23,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
-	BONECARE_INLINE_WORKER=1 $(BIN)/gunicorn --workers 1 --threads 8 --bind 0.0.0.0:$(PORT) \
-		--access-logfile - app:app
+	BONECARE_INLINE_WORKER=1 $(BIN)/gunicorn --workers 1 --threads 8 --bind 0.0.0.0:$(PORT) app:app
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -1,6 +1,5 @@
 """bonecare: the backend that helps women taking exemestane protect their bones."""
 
-import logging
 import os
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from bonecare import config as settings
 from bonecare import errors
 from bonecare.clock import SystemClock
 from bonecare.extensions import api, db, jwt, limiter, migrate
-from bonecare.ops import health
+from bonecare.ops import access, health, logs, metrics
 from bonecare.web import batch, docs, openapi, transport
 
 _JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -30,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     if hops := app.config["BONECARE_TRUSTED_PROXIES"]:
         # The client's address (for rate limits) is the one the nearest trusted proxy saw, never one a client wrote.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
 
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
@@ -47,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     app.before_request(_require_json_body)
     transport.init_app(app)
+    access.init_app(app)  # after transport: the request id is the first thing a request gets, the access line the last
+    metrics.init_app(app)
     app.register_blueprint(docs.bp)
     from bonecare.clinic import routes as clinic
 

@@ -1,1 +1,1 @@
-"""Operations: health and readiness."""
+"""Operations: health and readiness, metrics, JSON logs and request ids."""

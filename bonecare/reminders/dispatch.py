@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
@@ -23,6 +24,10 @@ from bonecare.reminders.send import deliver, message_for
 from bonecare.reminders.verdict import HANDED_BACK, SEND, Claim, after_send, before_send
 
 log = logging.getLogger(__name__)
+
+# Sent once a batch's outcomes are recorded (an empty batch too: a pass of the worker), with its counts and the
+# lag in seconds of each occurrence sent; bonecare/ops/metrics.py counts them. Nothing here knows who listens.
+batch_recorded = Namespace().signal("reminders.batch-recorded")
 
 
 @dataclass
@@ -144,6 +149,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     ids = queue.claim(session.get_bind(), now, worker, limit)
     counts = Counter(claimed=len(ids))
     if not ids:
+        batch_recorded.send(counts=counts, lags=[])
         return counts
     batch = _load(session, ids, backend)
     claims = _claims(batch, now)
@@ -173,6 +179,8 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
         counts[verdict.status if verdict.status != "pending" else "retrying"] += 1
         counts["late"] += verdict.late
     _store(session, verdicts, tried, dead_devices, worker, now, until=started + queue.LEASE.total_seconds() * 0.9)
+    lags = [(now - occ.due_at).total_seconds() for occ in to_send if verdicts[occ.id].status == "sent"]
+    batch_recorded.send(counts=counts, lags=lags)
     return counts
 
 

@@ -3,7 +3,7 @@ worker that died, and forget finished ones past the kept history."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from bonecare.reminders.models import TERMINAL_STATUSES, Occurrence
 
@@ -73,3 +73,9 @@ def prune(session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return max(result.rowcount or 0, 0)
+
+
+def depth(session, now: datetime) -> int:
+    """How many occurrences are due by `now` and not yet sent (pending, retrying or claimed): the queue's depth."""
+    due = select(func.count()).where(_T.c.status.in_(("pending", "claimed")), _T.c.due_at <= now)
+    return session.scalar(due)
