@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.database import UTCDateTime
+from bonecare.database import UTCDateTime, insert_for
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.extensions import db
 from bonecare.habits.models import HabitDay
@@ -84,7 +84,10 @@ def _contributions(model, at, where, **values):
     ).where(model.deleted_at.is_(None), where(model))
 
 
-def _summed(where):
+COLUMNS = ["patient_id", "local_date", *SUMS, "logged_at"]
+
+
+def _summed(where, insert_construct=insert):
     """INSERT … SELECT of the days summed from the live entries that `where(model)` selects."""
     by_kind = {}
     for kind in KINDS:
@@ -115,29 +118,43 @@ def _summed(where):
         *(func.sum(entries.c[name]) for name in SUMS),
         func.max(entries.c.logged_at),
     ).group_by(entries.c.patient_id, entries.c.local_date)
-    return insert(PatientDay.__table__).from_select(["patient_id", "local_date", *SUMS, "logged_at"], grouped)
+    return insert_construct(PatientDay.__table__).from_select(COLUMNS, grouped)
+
+
+def _days_of(model):
+    return (model.patient_id == bindparam("pid")) & model.local_date.in_(bindparam("days", expanding=True))
+
+
+# Core statements (the table, not the class), built once: executed with parameters, an ORM statement would be a
+# bulk one; built once, a write pays neither their construction nor their compilation.
+@cache
+def _refresh_statements():
+    return delete(PatientDay.__table__).where(_days_of(PatientDay)), _summed(_days_of)
 
 
 @cache
-def _refresh_statements():
-    """Built once: a write's refresh pays neither their construction nor their compilation."""
-
-    def days_of(model):
-        return (model.patient_id == bindparam("pid")) & model.local_date.in_(bindparam("days", expanding=True))
-
-    # Core statements (the table, not the class): executed with parameters, an ORM statement would be a bulk one
-    return delete(PatientDay.__table__).where(days_of(PatientDay)), _summed(days_of)
+def _upsert_statement(insert_construct):
+    upsert = _summed(_days_of, insert_construct)
+    return upsert.on_conflict_do_update(
+        index_elements=["patient_id", "local_date"], set_={name: upsert.excluded[name] for name in (*SUMS, "logged_at")}
+    )
 
 
 def refresh(session, patient_id, days) -> None:
-    """Bring the patient's rows for these local days in line with her live entries (the caller commits; the
-    patient's row lock, taken by accounts.sync.stamp, keeps two writes of her days from interleaving)."""
+    """Bring the patient's rows for these local days in line with her live entries, after an edit or a deletion
+    (the caller commits; her row lock, taken by accounts.sync.stamp, keeps two writes of her days apart)."""
     if not days:
         return
-    session.flush()  # the entries just added or changed, so the sums below see them
+    session.flush()  # the entries just changed, so the sums below see them
     params = {"pid": patient_id, "days": sorted(set(days))}
     for statement in _refresh_statements():
         session.execute(statement, params)
+
+
+def added(session, patient_id, day) -> None:
+    """Sum the day again after an entry was added to it (one statement: the day cannot have emptied)."""
+    session.flush()
+    session.execute(_upsert_statement(insert_for(session)), {"pid": patient_id, "days": [day]})
 
 
 def rebuild(session, patient_ids=None) -> int:

@@ -73,7 +73,7 @@ class LogBook:
             session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
         )
         if created:
-            daily.refresh(session, patient.id, {entry.local_date})
+            daily.added(session, patient.id, entry.local_date)
         else:
             unstamp(session, patient.id)
         session.commit()
