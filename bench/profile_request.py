@@ -40,7 +40,7 @@ def _call(client, headers, endpoint: str):
 
 
 def _timed(call, n: int) -> float:
-    """CPU milliseconds a call, over n calls (CPU time: the wall clock of a shared machine says more about the others)."""
+    """CPU milliseconds a call over n calls: on a shared machine the wall clock says more about the others."""
     started = time.process_time()
     for _ in range(n):
         call()
@@ -78,9 +78,7 @@ def main() -> int:
     profile.disable()
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
-    print(
-        f"{args.endpoint}: {per_request:.2f} ms CPU ms a request without the profiler (best of 5 rounds); {len(statements)} statements:"
-    )
+    print(f"{args.endpoint}: {per_request:.2f} CPU ms a request unprofiled (best of 5); {len(statements)} statements:")
     for s in statements:
         print("   ", s)
     stats.sort_stats("cumulative").print_stats(args.top)
