@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime
+from functools import cache
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -131,17 +132,27 @@ def locked(session, model, key_column, value):
     """The row of this key, read fresh and locked until the transaction ends, so that writes which check before
     they write take turns (None if there is none). SQLite has no row locks: a no-op UPDATE takes its one write lock
     instead (and the read after it sees what the last writer committed)."""
-    stmt = select(model).where(key_column == value).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(key_column.table).where(key_column == value).values({key_column: key_column}))
+    if session.get_bind().dialect.name == "sqlite":  # the no-op UPDATE returns the row: one statement, not two
+        stmt = update(model).where(key_column == value).values({key_column: key_column}).returning(model)
     else:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+        stmt = select(model).where(key_column == value).with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
 def insert_for(session):
     """The dialect's INSERT construct, which knows ON CONFLICT (PostgreSQL and SQLite both speak it)."""
     return _INSERTS[session.get_bind().dialect.name]
+
+
+@cache
+def _columns(model) -> frozenset:
+    return frozenset(attr.key for attr in inspect(model).column_attrs)
+
+
+@cache
+def _insert_once(dialect: str, model):
+    # Built once a model: building the statement cost more than running it (its values come as parameters).
+    return _INSERTS[dialect](model).on_conflict_do_nothing(index_elements=["id"]).returning(model)
 
 
 def insert_once(session, record, repeats) -> tuple[object, bool]:
@@ -150,10 +161,9 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     this request is a retry of it, else a 409. INSERT … ON CONFLICT DO NOTHING: a duplicate neither aborts the
     transaction (the access-log row rides along) nor races (a concurrent twin waits for the first, then finds it)."""
     model = type(record)
-    columns = {attr.key for attr in inspect(model).column_attrs}
+    dialect, columns = session.get_bind().dialect.name, _columns(model)
     values = {key: value for key, value in vars(record).items() if key in columns}
-    stmt = insert_for(session)(model).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(model)
-    inserted = session.scalars(stmt).one_or_none()
+    inserted = session.scalars(_insert_once(dialect, model), values).one_or_none()
     if inserted is not None:
         return inserted, True
     stored = session.get(model, record.id)
