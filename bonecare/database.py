@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime
 from functools import cache
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect, select, update
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, bindparam, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -132,11 +132,25 @@ def locked(session, model, key_column, value):
     """The row of this key, read fresh and locked until the transaction ends, so that writes which check before
     they write take turns (None if there is none). SQLite has no row locks: a no-op UPDATE takes its one write lock
     instead (and the read after it sees what the last writer committed)."""
-    if session.get_bind().dialect.name == "sqlite":  # the no-op UPDATE returns the row: one statement, not two
-        stmt = update(model).where(key_column == value).values({key_column: key_column}).returning(model)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(_noop_update(key_column.table, key_column.key), {"key": value})
+        stmt = _select_by(model, key_column.key)
     else:
-        stmt = select(model).where(key_column == value).with_for_update()
-    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+        stmt = _select_by(model, key_column.key).with_for_update()
+    return session.scalars(stmt, {"key": value}).one_or_none()
+
+
+@cache
+def _noop_update(table, key: str):
+    # Built once a table and key, as the statements below: a write's lock is taken on every write.
+    column = table.c[key]
+    return update(table).where(column == bindparam("key", type_=column.type)).values({column: column})
+
+
+@cache
+def _select_by(model, key: str):
+    column = getattr(model, key)
+    return select(model).where(column == bindparam("key")).execution_options(populate_existing=True)
 
 
 def insert_for(session):
