@@ -159,14 +159,18 @@ def insert_for(session):
 
 
 @cache
-def _columns(model) -> frozenset:
-    return frozenset(attr.key for attr in inspect(model).column_attrs)
+def _columns(model) -> dict:
+    """attribute -> column name, of a model's columns."""
+    return {attr.key: attr.columns[0].name for attr in inspect(model).column_attrs}
 
 
 @cache
 def _insert_once(dialect: str, model):
-    # Built once a model: building the statement cost more than running it (its values come as parameters).
-    return _INSERTS[dialect](model).on_conflict_do_nothing(index_elements=["id"]).returning(model)
+    # Built once a model (its values come as parameters), a Core INSERT whose returned row the ORM loads: the ORM's
+    # own INSERT of parameters takes its bulk path, which costs more than the statement.
+    table = model.__table__
+    insert = _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["id"]).returning(*table.c)
+    return select(model).from_statement(insert)
 
 
 def insert_once(session, record, repeats) -> tuple[object, bool]:
@@ -176,7 +180,7 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     transaction (the access-log row rides along) nor races (a concurrent twin waits for the first, then finds it)."""
     model = type(record)
     dialect, columns = session.get_bind().dialect.name, _columns(model)
-    values = {key: value for key, value in vars(record).items() if key in columns}
+    values = {columns[key]: value for key, value in vars(record).items() if key in columns}
     inserted = session.scalars(_insert_once(dialect, model), values).one_or_none()
     if inserted is not None:
         return inserted, True
