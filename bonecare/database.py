@@ -6,8 +6,9 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime
+from functools import cache
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, inspect, select, update
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, bindparam, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -131,17 +132,45 @@ def locked(session, model, key_column, value):
     """The row of this key, read fresh and locked until the transaction ends, so that writes which check before
     they write take turns (None if there is none). SQLite has no row locks: a no-op UPDATE takes its one write lock
     instead (and the read after it sees what the last writer committed)."""
-    stmt = select(model).where(key_column == value).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(key_column.table).where(key_column == value).values({key_column: key_column}))
+        session.execute(_noop_update(key_column.table, key_column.key), {"key": value})
+        stmt = _select_by(model, key_column.key)
     else:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+        stmt = _select_by(model, key_column.key).with_for_update()
+    return session.scalars(stmt, {"key": value}).one_or_none()
+
+
+@cache
+def _noop_update(table, key: str):
+    # Built once a table and key, as the statements below: a write's lock is taken on every write.
+    column = table.c[key]
+    return update(table).where(column == bindparam("key", type_=column.type)).values({column: column})
+
+
+@cache
+def _select_by(model, key: str):
+    column = getattr(model, key)
+    return select(model).where(column == bindparam("key")).execution_options(populate_existing=True)
 
 
 def insert_for(session):
     """The dialect's INSERT construct, which knows ON CONFLICT (PostgreSQL and SQLite both speak it)."""
     return _INSERTS[session.get_bind().dialect.name]
+
+
+@cache
+def _columns(model) -> dict:
+    """attribute -> column name, of a model's columns."""
+    return {attr.key: attr.columns[0].name for attr in inspect(model).column_attrs}
+
+
+@cache
+def _insert_once(dialect: str, model):
+    # Built once a model (its values come as parameters), a Core INSERT whose returned row the ORM loads: the ORM's
+    # own INSERT of parameters takes its bulk path, which costs more than the statement.
+    table = model.__table__
+    insert = _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["id"]).returning(*table.c)
+    return select(model).from_statement(insert)
 
 
 def insert_once(session, record, repeats) -> tuple[object, bool]:
@@ -150,10 +179,9 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     this request is a retry of it, else a 409. INSERT … ON CONFLICT DO NOTHING: a duplicate neither aborts the
     transaction (the access-log row rides along) nor races (a concurrent twin waits for the first, then finds it)."""
     model = type(record)
-    columns = {attr.key for attr in inspect(model).column_attrs}
-    values = {key: value for key, value in vars(record).items() if key in columns}
-    stmt = insert_for(session)(model).values(values).on_conflict_do_nothing(index_elements=["id"]).returning(model)
-    inserted = session.scalars(stmt).one_or_none()
+    dialect, columns = session.get_bind().dialect.name, _columns(model)
+    values = {columns[key]: value for key, value in vars(record).items() if key in columns}
+    inserted = session.scalars(_insert_once(dialect, model), values).one_or_none()
     if inserted is not None:
         return inserted, True
     stored = session.get(model, record.id)

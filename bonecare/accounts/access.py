@@ -86,12 +86,21 @@ def _can_see(session, caller: User, patient_id: uuid.UUID) -> bool:
 
 
 def open_record(
-    session, caller: User, pid: str, *, resource: str, action: str = "read", resource_id=None, now: datetime
+    session,
+    caller: User,
+    pid: str,
+    *,
+    resource: str,
+    action: str = "read",
+    resource_id=None,
+    now: datetime,
+    lock: bool = True,
 ) -> RecordAccess:
     """The patient behind `pid` ("me" or an id) if the caller may see her (else 404) and POLICY lets the caller's
-    role take this action on this resource (else 403). A write takes her row's lock (held to the commit). A
-    clinician's access is added to the access log in the caller's transaction: the use case commits it with the
-    rest, or not at all."""
+    role take this action on this resource (else 403). A write takes her row's lock (held to the commit), unless
+    lock=False says that the use case checks nothing before its first statement takes it (a log's create, whose
+    version stamp is that statement). A clinician's access is added to the access log in the caller's
+    transaction: the use case commits it with the rest, or not at all."""
     if pid == "me":
         patient_id = caller.id if caller.role == "patient" else None
     else:
@@ -101,7 +110,7 @@ def open_record(
             patient_id = None
     if patient_id is None or not _can_see(session, caller, patient_id):
         raise NotFound(_HIDDEN)
-    if action in READS:
+    if action in READS or not lock:
         patient = caller if caller.id == patient_id else session.get(User, patient_id)
     else:  # her row's lock first: writes that check (If-Match, quotas) then write take turns, reading what is
         patient = locked(session, User, User.id, patient_id)  # committed, the profile included

@@ -4,23 +4,30 @@ skips one that commits late."""
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Uuid, bindparam, update
 
 from bonecare.accounts.models import User
 from bonecare.database import version_of
 from bonecare.errors import PreconditionFailed
 
 
+def _step(by: int):
+    users = User.__table__  # a Core UPDATE: the ORM's bulk-update path costs more than the statement
+    return (
+        update(users)
+        .where(users.c.id == bindparam("patient_id", type_=Uuid))
+        .values(sync_clock=users.c.sync_clock + by)
+    )
+
+
+# Built once: every change runs one, and building a statement costs more than running it.
+_STAMP, _UNSTAMP = _step(1).returning(User.sync_clock), _step(-1)
+
+
 def stamp(session, patient_id, record, now: datetime) -> int:
     """Give a changed record (or tombstone) the patient's next version and `updated_at`; the row lock this takes
     is held until the use case commits."""
-    version = session.execute(
-        update(User)
-        .where(User.id == patient_id)
-        .values(sync_clock=User.sync_clock + 1)
-        .returning(User.sync_clock)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    version = session.execute(_STAMP, {"patient_id": patient_id}).scalar_one()
     record.version, record.updated_at = version, now
     return version
 
@@ -28,12 +35,7 @@ def stamp(session, patient_id, record, now: datetime) -> int:
 def unstamp(session, patient_id) -> None:
     """Give back the version just taken for a create that found its record stored already (a retry): the row lock
     taken with it is still held, so no other change has taken a version since."""
-    session.execute(
-        update(User)
-        .where(User.id == patient_id)
-        .values(sync_clock=User.sync_clock - 1)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_UNSTAMP, {"patient_id": patient_id})
 
 
 def check_version(record, expected: int | None) -> None:

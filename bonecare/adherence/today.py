@@ -2,13 +2,14 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Date, Uuid, bindparam, func, select
+from sqlalchemy import Date, Uuid, bindparam, func, literal, select, true
 
 from bonecare.accounts.access import open_record
-from bonecare.careplan.service import targets_for
+from bonecare.careplan.models import CarePlan
 from bonecare.database import UTCDateTime
 from bonecare.dxa.models import DxaAppointment
 from bonecare.exercise.models import KINDS, Exercise
+from bonecare.guidance.targets import care_plan_defaults
 from bonecare.intake.models import Intake
 from bonecare.localtime import local_today
 from bonecare.reminders.models import Occurrence
@@ -42,15 +43,15 @@ def _week_minutes(kind: str):
     )
 
 
-_TOTALS = select(_intake_total(Intake.calcium_mg), _intake_total(Intake.vitamin_d_iu), *map(_week_minutes, KINDS))
 _NEXT_REMINDER = (
-    select(Occurrence)
+    select(Occurrence.id, Occurrence.kind, Occurrence.title, Occurrence.due_at)
     .where(Occurrence.patient_id == _PATIENT, Occurrence.status == "pending", Occurrence.due_at >= _NOW)
     .order_by(Occurrence.due_at)
     .limit(1)
+    .subquery("next_reminder")
 )
 _NEXT_DXA = (
-    select(DxaAppointment)
+    select(DxaAppointment.id, DxaAppointment.scheduled_for, DxaAppointment.location)
     .where(
         DxaAppointment.patient_id == _PATIENT,
         DxaAppointment.scheduled_for >= _DAY,
@@ -58,6 +59,25 @@ _NEXT_DXA = (
     )
     .order_by(DxaAppointment.scheduled_for)
     .limit(1)
+    .subquery("next_dxa")
+)
+_TARGETS = ("calcium_mg_min", "calcium_mg_max", "vitamin_d_iu_min", "vitamin_d_iu_max")
+_PLAN = select(*(getattr(CarePlan, f) for f in _TARGETS)).where(CarePlan.patient_id == _PATIENT).subquery("plan")
+# One statement: the care plan's targets, the day's totals, the week's minutes and what comes next, each left-joined
+# to a one-row base (a patient without a plan, a reminder or an appointment still gets her row).
+_TODAY = select(
+    *(_PLAN.c[f] for f in _TARGETS),
+    _intake_total(Intake.calcium_mg),
+    _intake_total(Intake.vitamin_d_iu),
+    *map(_week_minutes, KINDS),
+    *(_NEXT_REMINDER.c[f].label(f"reminder_{f}") for f in ("id", "kind", "title", "due_at")),
+    *(_NEXT_DXA.c[f].label(f"dxa_{f}") for f in ("id", "scheduled_for", "location")),
+).select_from(
+    select(literal(1).label("one"))
+    .subquery("base")
+    .outerjoin(_PLAN, true())
+    .outerjoin(_NEXT_REMINDER, true())
+    .outerjoin(_NEXT_DXA, true())
 )
 
 
@@ -66,17 +86,19 @@ def today(session, caller, pid, now: datetime) -> dict:
     patient = open_record(session, caller, pid, resource="today", now=now).patient
     day = local_today(patient.timezone, now)
     params = {"patient_id": patient.id, "day": day, "week_start": day - timedelta(days=day.weekday()), "now": now}
-    targets = targets_for(session, patient.id)
-    calcium, vitamin_d, *minutes = session.execute(_TOTALS, params).one()
-    next_reminder, next_dxa = session.scalar(_NEXT_REMINDER, params), session.scalar(_NEXT_DXA, params)
+    row = session.execute(_TODAY, params).one()
     session.commit()
+    ca_min, ca_max, vd_min, vd_max = row[:4] if row[0] is not None else map(care_plan_defaults().get, _TARGETS)
+    calcium, vitamin_d, *minutes = row[4:10]
+    reminder = row.reminder_id and {"id": row.reminder_id, "kind": row.reminder_kind, "title": row.reminder_title}
+    dxa = row.dxa_id and {"id": row.dxa_id, "scheduled_for": row.dxa_scheduled_for, "location": row.dxa_location}
     return {
         "date": day,
-        "calcium": _progress(calcium, targets["calcium_mg_min"], targets["calcium_mg_max"], "total_mg"),
-        "vitamin_d": _progress(vitamin_d, targets["vitamin_d_iu_min"], targets["vitamin_d_iu_max"], "total_iu"),
+        "calcium": _progress(calcium, ca_min, ca_max, "total_mg"),
+        "vitamin_d": _progress(vitamin_d, vd_min, vd_max, "total_iu"),
         "exercise_week": {kind: int(m) for kind, m in zip(KINDS, minutes, strict=True)},
-        "next_reminder": next_reminder,
-        "next_dxa_appointment": next_dxa,
+        "next_reminder": reminder and {**reminder, "due_at": row.reminder_due_at},
+        "next_dxa_appointment": dxa or None,
     }
 
 

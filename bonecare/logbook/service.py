@@ -54,7 +54,9 @@ class LogBook:
 
     def log(self, session, caller, pid, data: dict, now: datetime):
         """Store an entry, or recognise a retry (same id, same body): returns (entry, created); another body: 409."""
-        patient = open_record(session, caller, pid, resource=self.resource, action="create", now=now).patient
+        # No lock first: a create checks nothing against her record, and stamp() takes the lock as its first write.
+        access = open_record(session, caller, pid, resource=self.resource, action="create", now=now, lock=False)
+        patient = access.patient
         instant = data[self.instant_field]
         self._check_instant(instant, now)
         # The offset stays out of the digest: the same instant spelled at another offset is still a retry (and
