@@ -118,12 +118,13 @@ def _commands() -> list:
 
 
 def _fail_fast(config) -> None:
-    """Outages answer at once and heal by themselves: a pooled connection is pinged before each use (a failover
-    or restart kills them all), a connection attempt gives up after a few seconds, and the rate limiter does
-    what BONECARE_RATELIMIT_FAIL says when its storage is unreachable."""
+    """Outages answer at once and heal by themselves: a pooled connection to a database server is pinged before
+    each use (a failover or restart kills them all), a connection attempt gives up after a few seconds, and the
+    rate limiter does what BONECARE_RATELIMIT_FAIL says when its storage is unreachable."""
     # A copy per app: the defaults' dict is shared by every app this process makes (SQLite and PostgreSQL ones).
     engine = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    engine.setdefault("pool_pre_ping", True)
+    # A SQLite file has no server to restart or fail over: its ping was a quarter of a GET today's time.
+    engine.setdefault("pool_pre_ping", not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         engine.setdefault("connect_args", {}).setdefault("connect_timeout", config["BONECARE_DB_CONNECT_TIMEOUT"])
     mode = config["BONECARE_RATELIMIT_FAIL"]
