@@ -275,16 +275,24 @@ def main() -> int:
         for thread in threads:
             thread.start()
         time.sleep(max(8.0, due.timestamp() - time.time() - 12))
-        restart_at = time.time()
-        stack.stop("web-18002")  # as `systemctl restart bonecare-web@18002`: SIGTERM, then start again
-        start_web(stack, 18002)
-        wait_until(lambda: ready("http://127.0.0.1:18002/readyz"), 60, "instance 18002 again")
-        restart_end = time.time()
-        print(f"instance 18002 restarted (stop + start) in {restart_end - restart_at:.1f} s, under load")
+        restart: dict[str, float] = {"at": time.time()}
+
+        def restart_instance():
+            """As `systemctl restart bonecare-web@18002`: SIGTERM (requests in flight finish), then start again."""
+            stack.stop("web-18002")
+            start_web(stack, 18002)
+            wait_until(lambda: ready("http://127.0.0.1:18002/readyz"), 60, "instance 18002 again")
+            restart["end"] = time.time()
+
+        restarting = threading.Thread(target=restart_instance)
+        restarting.start()  # the worker is watched meanwhile: its batch may come before the instance is back
         killed = kill_a_worker_mid_batch(stack, engine, workers, receiver)
         print(f"{killed['name']} killed with SIGKILL holding {len(killed['held'])} claimed occurrences")
         time.sleep(5)  # RestartSec=5
         start_worker(stack, killed["name"])
+        restarting.join()
+        restart_at, restart_end = restart["at"], restart["end"]
+        print(f"instance 18002 restarted (stop + start) in {restart_end - restart_at:.1f} s, under load")
         time.sleep(max(0.0, killed["at"] + 40 - time.time()))
         stop.set()
         for thread in threads:
@@ -331,7 +339,7 @@ def main() -> int:
     print(f"  {len(recovered)} claims came back after its lease and were sent {span} s after their due time")
     print(f"rate limit (10 wrong passwords an hour, per account): {limit['statuses']}")
     print(f"  through {sorted(Counter(limit['upstreams']).items())}; first 429 at attempt {limit['first_429']}")
-    print(f"HSTS: {limit['hsts']}")
+    print(f"HSTS: {limit['hsts']}; load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     checks["every due reminder sent once in the database"] = statuses == {"sent": len(expected)} and bool(expected)
     checks["every due reminder received, none lost"] = not lost and set(arrivals) == expected
     checks["none shown twice: one Topic per occurrence"] = all(len(t) == 1 and None not in t for t in topics.values())
@@ -353,5 +361,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop what it started, as on Ctrl-C
     os.chdir(ROOT)
     sys.exit(main())
