@@ -167,7 +167,7 @@ class Load:
     """The patients who log their dose: each opens the app (GET today) and logs it (POST intake, her own id) at
     her moment of the window; the latency of every request is kept."""
 
-    def __init__(self, loggers: list[dict], start: float, window: float, threads: int = 24):
+    def __init__(self, loggers: list[dict], start: float, window: float, threads: int = 64):
         rng = random.Random(8)
         # Most log soon after the reminder, fewer later: moment = window × u², so half within the first quarter.
         self.plan = sorted((start + window * rng.random() ** 2, patient) for patient in loggers)
@@ -190,12 +190,12 @@ class Load:
             return self.plan.pop(0) if self.plan else None
 
     def _run(self):
-        http = requests.Session()
         base = f"http://127.0.0.1:{PORT}/api/v1/patients/me"
         while item := self._next():
             at, patient = item
             time.sleep(max(0.0, at - time.time()))
             self.lag.append(time.time() - at)
+            http = requests.Session()  # her phone's connection, for her two requests
             headers = {"Authorization": f"Bearer {patient['token']}"}
             dose = {
                 "id": str(uuid.uuid4()),
@@ -218,6 +218,7 @@ class Load:
                     self.latencies[route].append(elapsed)
                     if status != ok:
                         self.errors[f"{route} {status}"] += 1
+            http.close()
 
 
 def pct(values: list[float], p: float) -> float:
