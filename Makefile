@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench fuzz clients clean
+.PHONY: run test lint bench rush scale-demo fuzz clients clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/http_bench.py
+
+# nginx, Redis and wrk from Debian's packages, when missing (PostgreSQL is expected at 127.0.0.1:5432).
+DEPLOY_PARTS := command -v nginx >/dev/null && command -v redis-server >/dev/null && command -v wrk >/dev/null \
+	|| (apt-get update -qq && apt-get install -y -qq nginx redis-server wrk)
+
+# nginx before two gunicorn instances, two reminders workers, PostgreSQL and Redis, under load, with a worker
+# killed and an instance restarted; prints the checks and fails if one does not hold (docs/deploy.md).
+scale-demo: $(STAMP)
+	$(DEPLOY_PARTS)
+	$(BIN)/python deploy/scale_demo.py
+
+# The morning rush: capacity of the reminders worker and the API on PostgreSQL (bench/rush.py --help).
+rush: $(STAMP)
+	$(BIN)/python bench/rush.py $(RUSH_ARGS)
 
 clients: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/clients.py build/clients
