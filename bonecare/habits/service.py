@@ -53,7 +53,7 @@ def put(session, caller, pid, day: date, data: dict, expected: int | None, now: 
     )
     record = session.scalars(stmt).one()
     stamp(session, patient.id, record, now)
-    daily.added(session, patient.id, day)
+    daily.habits_set(session, record)
     session.commit()
     return record, created
 

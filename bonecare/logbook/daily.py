@@ -133,11 +133,22 @@ def _refresh_statements():
 
 
 @cache
-def _upsert_statement(insert_construct):
-    upsert = _summed(_days_of, insert_construct)
+def _upsert_statement(insert_construct, replaced: tuple[str, ...]):
+    """INSERT of one entry's contributions to its day; on a day already summed, the `replaced` columns take the
+    new values and the other sums grow by them."""
+    table = PatientDay.__table__
+    upsert = insert_construct(table).values({name: bindparam(name) for name in COLUMNS})
+    new = upsert.excluded
+    grown = {name: new[name] if name in replaced else table.c[name] + new[name] for name in SUMS}
+    latest = case((new.logged_at > table.c.logged_at, new.logged_at), else_=table.c.logged_at)
     return upsert.on_conflict_do_update(
-        index_elements=["patient_id", "local_date"], set_={name: upsert.excluded[name] for name in (*SUMS, "logged_at")}
+        index_elements=["patient_id", "local_date"], set_={**grown, "logged_at": latest}
     )
+
+
+def _count(session, patient_id, day, at, replaced: tuple[str, ...], values: dict) -> None:
+    row = {"patient_id": patient_id, "local_date": day, **dict.fromkeys(SUMS, 0), **values, "logged_at": at}
+    session.execute(_upsert_statement(insert_for(session), replaced), row)
 
 
 def refresh(session, patient_id, days) -> None:
@@ -151,10 +162,22 @@ def refresh(session, patient_id, days) -> None:
         session.execute(statement, params)
 
 
-def added(session, patient_id, day) -> None:
-    """Sum the day again after an entry was added to it (one statement: the day cannot have emptied)."""
-    session.flush()
-    session.execute(_upsert_statement(insert_for(session)), {"pid": patient_id, "days": [day]})
+def added(session, entry) -> None:
+    """Count a new intake or exercise entry in its day: one upsert, whatever the day already holds."""
+    if isinstance(entry, Intake):
+        values = {"intakes": 1, "calcium_mg": entry.calcium_mg, "vitamin_d_iu": entry.vitamin_d_iu}
+    else:
+        values = {"sessions": 1, f"{entry.kind}_min": entry.duration_min, f"{entry.kind}_sessions": 1}
+    _count(session, entry.patient_id, entry.local_date, entry.created_at, (), values)
+
+
+_HABITS = ("habits", "drinks", "cigarettes")
+
+
+def habits_set(session, record) -> None:
+    """Put a day's habits record (new, revived or replaced: one a day) in its day: one upsert."""
+    values = {"habits": 1, "drinks": record.alcohol_drinks, "cigarettes": record.cigarettes}
+    _count(session, record.patient_id, record.local_date, record.updated_at, _HABITS, values)
 
 
 def rebuild(session, patient_ids=None) -> int:

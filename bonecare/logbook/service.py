@@ -75,7 +75,7 @@ class LogBook:
             session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
         )
         if created:
-            daily.added(session, patient.id, entry.local_date)
+            daily.added(session, entry)
         else:
             unstamp(session, patient.id)
         session.commit()
