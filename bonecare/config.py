@@ -45,6 +45,8 @@ def from_env() -> dict:
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("BONECARE_REFRESH_TOKEN_DAYS", "30"))),
         "BONECARE_REFRESH_GRACE_SECONDS": int(env.get("BONECARE_REFRESH_GRACE_SECONDS", "60")),
         "BONECARE_TOMBSTONE_DAYS": int(env.get("BONECARE_TOMBSTONE_DAYS", "90")),
+        # How long a worker's claim on due reminders holds before another worker may take them over.
+        "BONECARE_REMINDER_LEASE_SECONDS": int(env.get("BONECARE_REMINDER_LEASE_SECONDS", "300")),
         "BONECARE_DELETION_GRACE_DAYS": int(env.get("BONECARE_DELETION_GRACE_DAYS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("BONECARE_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env.get("BONECARE_RATELIMIT_ENABLED", "1") == "1",

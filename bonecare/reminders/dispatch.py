@@ -142,11 +142,13 @@ def _store(session, verdicts: dict, tried: set, dead_devices: list, worker: str,
             wait = min(wait * 2, 10)
 
 
-def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit: int = queue.BATCH, stop=None):
-    """Claim one batch and take every claimed occurrence to its next recorded state; returns the counts. Once
-    `stop` (an Event) is set, sends not yet begun are handed back to pending."""
+def dispatch_batch(
+    session, backend: Backend, now: datetime, worker: str, limit: int = queue.BATCH, stop=None, lease=queue.LEASE
+):
+    """Claim one batch for `lease` and take every claimed occurrence to its next recorded state; returns the
+    counts. Once `stop` (an Event) is set, sends not yet begun are handed back to pending."""
     session.rollback()  # start clean: no transaction of ours may hold SQLite's lock while we claim
-    ids = queue.claim(session.get_bind(), now, worker, limit)
+    ids = queue.claim(session.get_bind(), now, worker, limit, lease)
     counts = Counter(claimed=len(ids))
     if not ids:
         batch_recorded.send(counts=counts, lags=[])
@@ -159,7 +161,7 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
 
     def send(occ):
         """Deliver one occurrence on a send thread; None when it is handed back unsent."""
-        if time.monotonic() - started > queue.LEASE.total_seconds() / 2 or (stop is not None and stop.is_set()):
+        if time.monotonic() - started > lease.total_seconds() / 2 or (stop is not None and stop.is_set()):
             return None  # a slow batch, or one whose process is stopping, hands back what it has not sent
         message = message_for(occ, claims[occ.id].due_at + claims[occ.id].grace, now)
         return deliver(backend, message, batch.devices.get(occ.patient_id, []))
@@ -178,18 +180,20 @@ def dispatch_batch(session, backend: Backend, now: datetime, worker: str, limit:
     for verdict in verdicts.values():
         counts[verdict.status if verdict.status != "pending" else "retrying"] += 1
         counts["late"] += verdict.late
-    _store(session, verdicts, tried, dead_devices, worker, now, until=started + queue.LEASE.total_seconds() * 0.9)
+    _store(session, verdicts, tried, dead_devices, worker, now, until=started + lease.total_seconds() * 0.9)
     lags = [(now - occ.due_at).total_seconds() for occ in to_send if verdicts[occ.id].status == "sent"]
     batch_recorded.send(counts=counts, lags=lags)
     return counts
 
 
-def dispatch(session, backend: Backend, now, worker: str, limit=queue.BATCH, max_batches=1000, stop=None) -> Counter:
+def dispatch(
+    session, backend: Backend, now, worker: str, limit=queue.BATCH, max_batches=1000, stop=None, lease=queue.LEASE
+) -> Counter:
     """Dispatch batches until nothing is due or `stop` (an Event) is set; `now` is a callable read before each
     batch."""
     total = Counter()
     for _ in range(max_batches):
-        counts = dispatch_batch(session, backend, now(), worker, limit, stop)
+        counts = dispatch_batch(session, backend, now(), worker, limit, stop, lease)
         total.update(counts)
         if counts["claimed"] < limit or (stop is not None and stop.is_set()):
             break

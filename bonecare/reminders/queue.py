@@ -1,16 +1,15 @@
 """The queue of occurrences: claim the due ones atomically (any number of workers), return the claims of a
 worker that died, and forget finished ones past the kept history."""
 
-import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
 from bonecare.reminders.models import TERMINAL_STATUSES, Occurrence
 
-# How long a claim holds before `recover` gives it to another worker. BONECARE_REMINDER_LEASE_SECONDS shortens it
-# only so that `make scale-demo` sees a killed worker's claims come back within its run (docs/deploy.md).
-LEASE = timedelta(seconds=int(os.environ.get("BONECARE_REMINDER_LEASE_SECONDS", "300")))
+# How long a claim holds, by default, before `recover` gives it to another worker (the worker's is
+# BONECARE_REMINDER_LEASE_SECONDS).
+LEASE = timedelta(minutes=5)
 BATCH = 200
 PRUNE_AFTER = timedelta(days=90)
 _T = Occurrence.__table__

@@ -12,9 +12,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
 
 from bonecare.accounts import erasure, resets
 from bonecare.accounts.mail import mailer_for
@@ -72,7 +73,12 @@ def run_dispatch(app, now: datetime | None = None, worker: str | None = None) ->
     its outcomes once (dispatch._store)."""
     with app.app_context():
         return dispatch(
-            db.session, backend_for(app), _clock(app, now).now, worker or worker_name(app), stop=stopping(app)
+            db.session,
+            backend_for(app),
+            _clock(app, now).now,
+            worker or worker_name(app),
+            stop=stopping(app),
+            lease=timedelta(seconds=app.config["BONECARE_REMINDER_LEASE_SECONDS"]),
         )
 
 
@@ -116,10 +122,28 @@ def run_panel(app, now: datetime | None = None) -> int:
     done = 0
     with app.app_context():
         now = _clock(app, now).now()
-        while not stopping(app).is_set() and (count := panel.refresh(db.session, now, batch=panel.CHUNK)):
+        while (
+            not stopping(app).is_set()
+            and _panel_turn(db.session)
+            and (count := panel.refresh(db.session, now, batch=panel.CHUNK))
+        ):
             db.session.commit()
             done += count
+        db.session.commit()  # ends the transaction, and with it the turn
     return done
+
+
+# The advisory lock of the panel job, a number of our own (pg_try_advisory_xact_lock takes a 64-bit key).
+PANEL_LOCK = 0x626F6E6563617265  # "bonecare"
+
+
+def _panel_turn(session) -> bool:
+    """Whether this worker refreshes panel rows in this transaction: on PostgreSQL one worker at a time (an
+    advisory lock held until the transaction ends), so that two workers never recompute the same rows; SQLite
+    writes one transaction at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(PANEL_LOCK))))
 
 
 def run_daily(app, now: datetime | None = None) -> dict:
@@ -194,9 +218,9 @@ def configure(scheduler, app):
         "mail": run_mail,
         "panel": run_panel,
     }
-    for name, func in jobs.items():
+    for name, job in jobs.items():
         scheduler.add_job(
-            _guarded(name, func, app),
+            _guarded(name, job, app),
             "interval",
             seconds=INTERVALS[name],
             id=f"reminders-{name}",

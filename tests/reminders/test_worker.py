@@ -1,8 +1,12 @@
 """The worker: catch-up after downtime, done-means-quiet, quiet hours, re-planning, DXA, claims and leases."""
 
 import json
+import os
 import uuid
 from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
 
 from bonecare.dxa.models import DxaAppointment
 from bonecare.extensions import db
@@ -338,3 +342,15 @@ def test_a_time_zone_change_just_before_a_reminder_moves_it_even_before_the_plan
     moved = [o for o in occurrences() if o.local_date == date(2026, 3, 10)][0]
     assert (moved.status, moved.due_at) == ("pending", at("2026-03-10T15:00:00Z"))  # 08:00 PDT
     assert tick("2026-03-10T15:00:00Z")["sent"] == 1 and len(recorder.sent) == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("BONECARE_TEST_DATABASE_URL"), reason="needs PostgreSQL")
+def test_one_worker_at_a_time_refreshes_the_panel(app, auth):
+    """While another worker holds the panel job's turn, this one recomputes nothing; once it ends, it does."""
+    auth.as_patient()  # a patient whose panel row is due
+    with app.app_context(), db.engine.connect() as other:
+        assert other.scalar(select(func.pg_try_advisory_xact_lock(worker.PANEL_LOCK)))
+        assert worker.run_panel(app) == 0
+        other.rollback()
+    assert worker.run_panel(app) == 1
