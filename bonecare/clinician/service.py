@@ -34,9 +34,9 @@ def _after(cursor: str | None, sort: str, keys: list) -> list | None:
     return cursor_values(keys, values[1:])
 
 
-def _rows(caller, flag: str | None, keys: list):
+def _rows(caller, flag: str | None):
     stmt = (
-        select(S, User, *(key.label(f"k{n}") for n, key in enumerate(keys)))
+        select(S, User)
         .join(User, User.id == S.patient_id)
         .join(CareTeamMember, CareTeamMember.patient_id == S.patient_id)
         .where(CareTeamMember.clinician_id == caller.id)
@@ -46,8 +46,8 @@ def _rows(caller, flag: str | None, keys: list):
     return stmt
 
 
-def _key(row, arity: int) -> list:
-    return [getattr(row, f"k{n}") for n in range(arity)]
+def _key(row, keys: list) -> list:
+    return [getattr(row.PanelStatus, key.key) for key in keys]
 
 
 def _windowed(session, users: list, days: int, now: datetime) -> dict:
@@ -68,7 +68,7 @@ def panel(session, caller, query: dict, now: datetime) -> dict:
     sort, days, limit = query["sort"], query["window_days"], query["limit"]
     keys = _keys(sort)
     after = _after(query.get("cursor"), sort, keys)
-    stmt = _rows(caller, query.get("flag"), keys)
+    stmt = _rows(caller, query.get("flag"))
     adherence = {}
     if days != t.ADHERENCE_WINDOW_DAYS and sort in _BY_SCORE:
         # ranked by a window nobody stored: every patient's score over it, from the daily summaries
@@ -79,7 +79,7 @@ def panel(session, caller, query: dict, now: datetime) -> dict:
     else:
         if after is not None:
             stmt = seek(stmt, keys, after)
-        keyed = [(_key(r, len(keys)), r) for r in session.execute(stmt.order_by(*keys).limit(limit + 1))]
+        keyed = [(_key(r, keys), r) for r in session.execute(stmt.order_by(*keys).limit(limit + 1))]
     more, keyed = len(keyed) > limit, keyed[:limit]
     shown = [r for _, r in keyed]
     if days != t.ADHERENCE_WINDOW_DAYS and not adherence:
