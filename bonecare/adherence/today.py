@@ -8,10 +8,10 @@ from bonecare.accounts.access import open_record
 from bonecare.careplan.models import CarePlan
 from bonecare.database import UTCDateTime
 from bonecare.dxa.models import DxaAppointment
-from bonecare.exercise.models import KINDS, Exercise
+from bonecare.exercise.models import KINDS
 from bonecare.guidance.targets import care_plan_defaults
-from bonecare.intake.models import Intake
 from bonecare.localtime import local_today
+from bonecare.logbook.daily import PatientDay as Day
 from bonecare.reminders.models import Occurrence
 
 # Built once with bound parameters: today is read on every app launch, and building
@@ -22,23 +22,11 @@ _WEEK_START = bindparam("week_start", type_=Date)
 _NOW = bindparam("now", type_=UTCDateTime)
 
 
-def _intake_total(column):
+def _day_sum(column, first=_DAY):
+    """The patient's daily summaries' column summed over first.._DAY (one row a day: logbook.daily)."""
     return (
         select(func.coalesce(func.sum(column), 0))
-        .where(Intake.patient_id == _PATIENT, Intake.local_date == _DAY, Intake.deleted_at.is_(None))
-        .scalar_subquery()
-    )
-
-
-def _week_minutes(kind: str):
-    return (
-        select(func.coalesce(func.sum(Exercise.duration_min), 0))
-        .where(
-            Exercise.patient_id == _PATIENT,
-            Exercise.kind == kind,
-            Exercise.local_date.between(_WEEK_START, _DAY),
-            Exercise.deleted_at.is_(None),
-        )
+        .where(Day.patient_id == _PATIENT, Day.local_date.between(first, _DAY))
         .scalar_subquery()
     )
 
@@ -67,9 +55,9 @@ _PLAN = select(*(getattr(CarePlan, f) for f in _TARGETS)).where(CarePlan.patient
 # to a one-row base (a patient without a plan, a reminder or an appointment still gets her row).
 _TODAY = select(
     *(_PLAN.c[f] for f in _TARGETS),
-    _intake_total(Intake.calcium_mg),
-    _intake_total(Intake.vitamin_d_iu),
-    *map(_week_minutes, KINDS),
+    _day_sum(Day.calcium_mg),
+    _day_sum(Day.vitamin_d_iu),
+    *(_day_sum(getattr(Day, f"{kind}_min"), _WEEK_START) for kind in KINDS),
     *(_NEXT_REMINDER.c[f].label(f"reminder_{f}") for f in ("id", "kind", "title", "due_at")),
     *(_NEXT_DXA.c[f].label(f"dxa_{f}") for f in ("id", "scheduled_for", "location")),
 ).select_from(
