@@ -182,12 +182,11 @@ def habits_set(session, record) -> None:
 
 def rebuild(session, patient_ids=None) -> int:
     """Recompute every row (or those of these patients) from the entries; returns the rows written."""
-    if patient_ids is None:
-        session.execute(delete(PatientDay))
-        session.execute(_summed(lambda m: true()))
-    else:
-        ids = list(patient_ids)
-        session.execute(delete(PatientDay).where(PatientDay.patient_id.in_(ids)))
-        session.execute(_summed(lambda m: m.patient_id.in_(ids)))
-    stmt = select(func.count()).select_from(PatientDay)
-    return session.scalar(stmt if patient_ids is None else stmt.where(PatientDay.patient_id.in_(ids)))
+    ids = None if patient_ids is None else list(patient_ids)
+
+    def chosen(model):
+        return true() if ids is None else model.patient_id.in_(ids)
+
+    session.execute(delete(PatientDay.__table__).where(chosen(PatientDay)))
+    session.execute(_summed(chosen))
+    return session.scalar(select(func.count()).select_from(PatientDay).where(chosen(PatientDay)))
