@@ -33,7 +33,9 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         """flask-smorest's arguments; a JSON body it documents as required is a 422 when absent (webargs would read
-        it as {}, so that a PATCH without a body changed nothing and said 200)."""
+        it as {}, so that a PATCH without a body changed nothing and said 200). A schema class is made once here,
+        not by webargs for every request (schemas keep no state between loads)."""
+        schema = schema() if isinstance(schema, type) else schema
         parse = super().arguments(schema, location=location, required=required, **kwargs)
         if location != "json" or not required:
             return parse

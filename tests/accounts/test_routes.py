@@ -1,6 +1,7 @@
 """Registration, sign-in, token rotation and revocation, invitations and care teams."""
 
 import concurrent.futures
+import time
 from datetime import timedelta
 
 import jwt
@@ -97,6 +98,20 @@ def test_an_expired_access_token_is_the_one_401_a_client_refreshes_on(app, auth)
     response = patient.client.get("/api/v1/patients/me", headers={"Authorization": f"Bearer {stale['access_token']}"})
     assert_problem(response, 401, "token-expired")
     assert _refresh(patient.client, stale["refresh_token"]).status_code == 200  # and refreshing works
+
+
+def test_a_token_that_served_stops_serving_when_it_expires(app, auth):
+    # A checked token is remembered (for speed): its expiry is still checked at every use.
+    patient = auth.as_patient()
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=2)
+    try:
+        token = auth.login(patient.email)["access_token"]
+    finally:
+        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=15)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert patient.client.get("/api/v1/patients/me", headers=headers).status_code == 200
+    time.sleep(2.1)
+    assert_problem(patient.client.get("/api/v1/patients/me", headers=headers), 401, "token-expired")
 
 
 def _refresh(client, token):
