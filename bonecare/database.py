@@ -11,7 +11,7 @@ from functools import cache
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Uuid, bindparam, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, make_transient_to_detached, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bonecare.errors import Conflict, Deleted, NotFound
@@ -166,11 +166,11 @@ def _columns(model) -> dict:
 
 @cache
 def _insert_once(dialect: str, model):
-    # Built once a model (its values come as parameters), a Core INSERT whose returned row the ORM loads: the ORM's
-    # own INSERT of parameters takes its bulk path, which costs more than the statement.
+    # Built once a model (its values come as parameters): a Core INSERT returning the stored row, which becomes the
+    # record's loaded state (the ORM's own INSERT of parameters takes its bulk path, and loading the returned row
+    # through an ORM statement costs as much again as the statement).
     table = model.__table__
-    insert = _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["id"]).returning(*table.c)
-    return select(model).from_statement(insert)
+    return _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["id"]).returning(*table.c)
 
 
 def insert_once(session, record, repeats) -> tuple[object, bool]:
@@ -181,9 +181,13 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     model = type(record)
     dialect, columns = session.get_bind().dialect.name, _columns(model)
     values = {columns[key]: value for key, value in vars(record).items() if key in columns}
-    inserted = session.scalars(_insert_once(dialect, model), values).one_or_none()
+    inserted = session.execute(_insert_once(dialect, model), values).first()
     if inserted is not None:
-        return inserted, True
+        for key, name in columns.items():  # every column as stored (defaults too), then loaded and clean
+            setattr(record, key, inserted._mapping[name])
+        make_transient_to_detached(record)
+        session.add(record)
+        return record, True
     stored = session.get(model, record.id)
     if stored is not None and getattr(stored, "deleted_at", None) is not None and repeats(stored):
         raise Deleted("A record with this id was deleted; it stays deleted (make a new id for a new record).")
