@@ -1,10 +1,11 @@
 """`make bench`: bonecare under gunicorn (SQLite, then PostgreSQL) beside its peer (bench/peer_app.py: the same
 semantics in plain Flask and SQL, on the same database) and a bare Flask app, all under the same gunicorn settings
-and driven by wrk with the same duration and concurrency, back to back for each endpoint (the machine is shared:
-ratios measured together are what holds); prints requests/s, p50 and p99 for POST intake, GET today and GET
-adherence, each as a fraction of the peer's and of the bare app's, and the server's RSS growth over 50,000 requests.
+and driven by wrk with the same duration and concurrency, in turn for each endpoint, round after round (the machine
+is shared: ratios measured together are what holds, and each figure is the median of its rounds); prints requests/s,
+p50 and p99 for POST intake, GET today and GET adherence, each as a fraction of the peer's and of the bare app's,
+and the server's RSS growth over 50,000 requests.
 
-    .venv/bin/python bench/http_bench.py [--seconds 10] [--connections 32] [--memory-requests 50000]
+    .venv/bin/python bench/http_bench.py [--seconds 8] [--rounds 3] [--connections 32] [--memory-requests 50000]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/bench] [--only sqlite|postgresql]
 
 Targets: POST intake and GET today at >= 0.8 of the peer's requests/s; p99 <= 50 ms at 32 connections; RSS
@@ -15,6 +16,7 @@ import argparse
 import functools
 import json
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,6 +90,12 @@ def run_wrk(base: str, script: Path, seconds: int, connections: int) -> dict:
         "errors": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)) else 0,
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
     }
+
+
+def _median_run(results: list[dict]) -> dict:
+    """Each figure's median over the rounds (requests/s, p50, p99; non-2xx and requests summed)."""
+    middle = {key: statistics.median(r[key] for r in results) for key in ("rps", "p50", "p99")}
+    return {**middle, "errors": sum(r["errors"] for r in results), "requests": sum(r["requests"] for r in results)}
 
 
 def _ms(value: str) -> float:
@@ -172,14 +180,14 @@ def bench_bonecare(label: str, database_url: str, args, workdir: Path, bare_base
         for name, method, url, body, kind, account in endpoints:
             script = wrk_script(workdir / f"{label}-{kind}.lua", [(method, url, body)], account.access)
             bare_script = wrk_script(workdir / f"bare-{kind}.lua", [(method, "/echo", body)], "not-checked")
-            measured = {}
-            for app, app_base, app_script in (
-                ("bare Flask", bare_base, bare_script),
-                ("bonecare", base, script),
-                ("peer", peer_base, script),
-            ):
+            apps = (("bare Flask", bare_base, bare_script), ("bonecare", base, script), ("peer", peer_base, script))
+            for _, app_base, app_script in apps:
                 run_wrk(app_base, app_script, 2, args.connections)  # warm-up
-                measured[app] = run_wrk(app_base, app_script, args.seconds, args.connections)
+            runs = {app: [] for app, _, _ in apps}
+            for _ in range(args.rounds):  # the apps in turn, round after round: a busy spell hits all of them
+                for app, app_base, app_script in apps:
+                    runs[app].append(run_wrk(app_base, app_script, args.seconds, args.connections))
+            measured = {app: _median_run(results) for app, results in runs.items()}
             for app, result in measured.items():
                 ratios = {
                     "ratio": result["rps"] / measured["peer"]["rps"],
@@ -232,7 +240,8 @@ def bare_app(workdir: Path):
 def report(rows: list[dict], args) -> None:
     """The table, with each target marked on bonecare's rows."""
     print(
-        f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{args.seconds}s; gunicorn --workers {WORKERS} --threads "
+        f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{args.seconds}s, medians of {args.rounds} rounds; "
+        f"gunicorn --workers {WORKERS} --threads "
         f"{THREADS} for every app; ratio = requests/s over the peer's, bare = over bare Flask's (POST or GET /echo),"
         " each measured back to back with the others\n"
     )
@@ -268,7 +277,8 @@ def report(rows: list[dict], args) -> None:
 def main() -> int:
     """Bare Flask, bonecare and the peer on each database; prints the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each app per endpoint, in turn; medians")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--memory-requests", type=int, default=50_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench")
