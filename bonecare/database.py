@@ -166,8 +166,8 @@ def _columns(model) -> dict:
 
 @cache
 def _insert_once(dialect: str, model):
-    # Built once a model (its values come as parameters): a Core INSERT returning the stored row, which becomes the
-    # record's loaded state (the ORM's own INSERT of parameters takes its bulk path, and loading the returned row
+    # Built once a model (its values come as parameters): a Core INSERT returning the stored row, which adopt() makes
+    # the record's loaded state (the ORM's own INSERT of parameters takes its bulk path, and loading the returned row
     # through an ORM statement costs as much again as the statement).
     table = model.__table__
     return _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=["id"]).returning(*table.c)
@@ -178,22 +178,38 @@ def insert_once(session, record, repeats) -> tuple[object, bool]:
     (record, True) when the id is new; when it is stored already, (the stored one, False) if `repeats(stored)` says
     this request is a retry of it, else a 409. INSERT … ON CONFLICT DO NOTHING: a duplicate neither aborts the
     transaction (the access-log row rides along) nor races (a concurrent twin waits for the first, then finds it)."""
-    model = type(record)
-    dialect, columns = session.get_bind().dialect.name, _columns(model)
-    values = {columns[key]: value for key, value in vars(record).items() if key in columns}
-    inserted = session.execute(_insert_once(dialect, model), values).first()
+    statement = _insert_once(session.get_bind().dialect.name, type(record))
+    inserted = session.execute(statement, values_of(record)).first()
     if inserted is not None:
-        for key, name in columns.items():  # every column as stored (defaults too), then loaded and clean
-            setattr(record, key, inserted._mapping[name])
-        make_transient_to_detached(record)
-        session.add(record)
-        return record, True
-    stored = session.get(model, record.id)
+        return adopt(session, record, inserted), True
+    return stored_twin(session, record, repeats), False
+
+
+def values_of(record) -> dict:
+    """column name -> value, of the columns a new record has been given."""
+    columns = _columns(type(record))
+    return {columns[key]: value for key, value in vars(record).items() if key in columns}
+
+
+def adopt(session, record, row):
+    """A new record whose INSERT returned its stored row: that row becomes its loaded state (defaults too), and the
+    record joins the session as if read, clean."""
+    for key, name in _columns(type(record)).items():
+        setattr(record, key, row._mapping[name])
+    make_transient_to_detached(record)
+    session.add(record)
+    return record
+
+
+def stored_twin(session, record, repeats):
+    """The stored record whose id a new one's INSERT found taken, if `repeats(stored)` says the new one is a retry
+    of it (a deleted one stays deleted: a 409 saying so); else a 409."""
+    stored = session.get(type(record), record.id)
     if stored is not None and getattr(stored, "deleted_at", None) is not None and repeats(stored):
         raise Deleted("A record with this id was deleted; it stays deleted (make a new id for a new record).")
     if stored is None or not repeats(stored):
         raise Conflict("This id is already used by a different record.")
-    return stored, False
+    return stored
 
 
 def owned(session, model, patient, record_id, *, live: bool = True, what: str = "entry"):

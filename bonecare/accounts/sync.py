@@ -32,6 +32,12 @@ def stamp(session, patient_id, record, now: datetime) -> int:
     return version
 
 
+def stamp_clause():
+    """The stamp as a statement to nest (as a CTE, with the patient_id parameter), for a write that takes its version
+    in the statement that makes it."""
+    return _STAMP
+
+
 def unstamp(session, patient_id) -> None:
     """Give back the version just taken for a create that found its record stored already (a retry): the row lock
     taken with it is still held, so no other change has taken a version since."""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -21,8 +22,10 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bonecare.accounts.sync import stamp_clause
 from bonecare.database import UTCDateTime, insert_for
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.extensions import db
@@ -133,11 +136,16 @@ def _refresh_statements():
 
 
 @cache
-def _upsert_statement(insert_construct, replaced: tuple[str, ...]):
+def _upsert_statement(insert_construct, replaced: tuple[str, ...], only_after=None):
     """INSERT of one entry's contributions to its day; on a day already summed, the `replaced` columns take the
-    new values and the other sums grow by them."""
+    new values and the other sums grow by them. With `only_after` (a CTE inserting the entry), the values are the
+    `day_`-named parameters and go in only if that CTE inserted a row."""
     table = PatientDay.__table__
-    upsert = insert_construct(table).values({name: bindparam(name) for name in COLUMNS})
+    if only_after is None:
+        upsert = insert_construct(table).values({name: bindparam(name) for name in COLUMNS})
+    else:
+        given = select(*(bindparam(f"day_{name}", type_=table.c[name].type) for name in COLUMNS))
+        upsert = insert_construct(table).from_select(COLUMNS, given.where(exists(only_after.select())))
     new = upsert.excluded
     grown = {name: new[name] if name in replaced else table.c[name] + new[name] for name in SUMS}
     latest = case((new.logged_at > table.c.logged_at, new.logged_at), else_=table.c.logged_at)
@@ -147,8 +155,11 @@ def _upsert_statement(insert_construct, replaced: tuple[str, ...]):
 
 
 def _count(session, patient_id, day, at, replaced: tuple[str, ...], values: dict) -> None:
-    row = {"patient_id": patient_id, "local_date": day, **dict.fromkeys(SUMS, 0), **values, "logged_at": at}
-    session.execute(_upsert_statement(insert_for(session), replaced), row)
+    session.execute(_upsert_statement(insert_for(session), replaced), _day_row(patient_id, day, at, values))
+
+
+def _day_row(patient_id, day, at, values: dict) -> dict:
+    return {"patient_id": patient_id, "local_date": day, **dict.fromkeys(SUMS, 0), **values, "logged_at": at}
 
 
 def refresh(session, patient_id, days) -> None:
@@ -164,11 +175,45 @@ def refresh(session, patient_id, days) -> None:
 
 def added(session, entry) -> None:
     """Count a new intake or exercise entry in its day: one upsert, whatever the day already holds."""
+    session.execute(_upsert_statement(insert_for(session), ()), _contribution(entry))
+
+
+def _contribution(entry) -> dict:
     if isinstance(entry, Intake):
         values = {"intakes": 1, "calcium_mg": entry.calcium_mg, "vitamin_d_iu": entry.vitamin_d_iu}
     else:
         values = {"sessions": 1, f"{entry.kind}_min": entry.duration_min, f"{entry.kind}_sessions": 1}
-    _count(session, entry.patient_id, entry.local_date, entry.created_at, (), values)
+    return _day_row(entry.patient_id, entry.local_date, entry.created_at, values)
+
+
+def logged(session, entry, values: dict):
+    """PostgreSQL: a new intake or exercise entry stamped with the patient's next version, inserted once and counted
+    in its day in one statement (data-modifying CTEs): the patient's row lock, which the stamp takes and her every
+    write queues on, is held for one round trip and the commit instead of three round trips and the commit.
+    `values` are the entry's columns but its version; returns its stored row, or None if its id was taken (the
+    stamp was made: the caller gives it back)."""
+    # Every parameter named by its part: the ones named as a column of the tables written would become SET values
+    # of the stamp's UPDATE (SQLAlchemy gives a statement's parameters to each DML in it).
+    params = {f"entry_{name}": value for name, value in values.items()}
+    params |= {f"day_{name}": value for name, value in _contribution(entry).items()}
+    params["patient_id"] = entry.patient_id  # the stamp's
+    return session.execute(_logged_statement(type(entry), tuple(sorted(values))), params).first()
+
+
+@cache
+def _logged_statement(model, names: tuple[str, ...]):
+    table = model.__table__
+    clock = stamp_clause().cte("clock")
+    given = select(*(bindparam(f"entry_{name}", type_=table.c[name].type) for name in names), clock.c.sync_clock)
+    entry = (
+        postgresql_insert(table)
+        .from_select([*names, "version"], given, include_defaults=True)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(*table.c)
+        .cte("entry")
+    )
+    day = _upsert_statement(postgresql_insert, (), only_after=entry).cte("day")
+    return select(entry).add_cte(day)
 
 
 _HABITS = ("habits", "drinks", "cigarettes")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.sync import check_version, stamp, unstamp
-from bonecare.database import assign, fingerprint, insert_once, owned
+from bonecare.database import adopt, assign, fingerprint, insert_once, owned, stored_twin, values_of
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
 from bonecare.logbook import daily
@@ -43,6 +43,25 @@ def page(session, model, patient, query: dict, order_column) -> dict:
     return {"items": rows, "next_cursor": cursor}
 
 
+def _store(session, entry, repeats, now: datetime) -> tuple[object, bool]:
+    """Stamp a new entry with the patient's next version, insert it once and count it in its day (the caller
+    commits): (entry, True), or (its stored twin, False) for a retry. One statement on PostgreSQL (daily.logged)."""
+    if session.get_bind().dialect.name == "postgresql":
+        entry.updated_at = now
+        row = daily.logged(session, entry, {k: v for k, v in values_of(entry).items() if k != "version"})
+        if row is not None:
+            return adopt(session, entry, row), True
+        unstamp(session, entry.patient_id)
+        return stored_twin(session, entry, repeats), False
+    stamp(session, entry.patient_id, entry, now)  # before the insert, which then writes the version with the row
+    entry, created = insert_once(session, entry, repeats)
+    if created:
+        daily.added(session, entry)
+    else:
+        unstamp(session, entry.patient_id)
+    return entry, created
+
+
 @dataclass(frozen=True)
 class LogBook:
     """The use cases of one kind of log (intake, exercise), behind the one access policy."""
@@ -70,14 +89,9 @@ class LogBook:
             fingerprint=digest,
             **data,
         )
-        stamp(session, patient.id, entry, now)  # before the insert, which then writes the version with the row
-        entry, created = insert_once(
-            session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest
+        entry, created = _store(
+            session, entry, lambda row: row.patient_id == patient.id and row.fingerprint == digest, now
         )
-        if created:
-            daily.added(session, entry)
-        else:
-            unstamp(session, patient.id)
         session.commit()
         return entry, created
 
