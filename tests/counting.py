@@ -5,8 +5,13 @@ from sqlalchemy import event
 from bonecare.extensions import db
 
 
-def count_statements(app, call) -> int:
-    """How many statements the database received while `call()` ran (which must answer 200)."""
+def count_statements(app, call, status: int = 200) -> int:
+    """How many statements the database received while `call()` ran (which must answer `status`)."""
+    return len(statements_of(app, call, status))
+
+
+def statements_of(app, call, status: int = 200) -> list[str]:
+    """The statements the database received while `call()` ran (which must answer `status`)."""
     statements = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):
@@ -17,7 +22,7 @@ def count_statements(app, call) -> int:
     event.listen(engine, "before_cursor_execute", listener)
     try:
         response = call()
-        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.status_code == status, response.get_data(as_text=True)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
+    return statements

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bonecare.extensions import db
 from bonecare.intake.models import Intake
+from tests.counting import statements_of
 from tests.problems import assert_problem
 
 URL = "/api/v1/patients/me/intake"
@@ -104,6 +105,19 @@ def test_retry_with_same_id_and_body_is_200_and_stores_once(patient, ctx):
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json == first.json
     assert db.session.scalar(select(func.count()).select_from(Intake)) == 1
+
+
+def test_a_new_entry_holds_the_patients_lock_for_one_statement_on_postgresql(app, patient, ctx):
+    # Her every write queues on her row's lock (her sync clock), from the stamp to the commit: on PostgreSQL the
+    # stamp, the insert and the day's sum are one statement; SQLite, one writer at a time, runs them in turn.
+    statements = statements_of(app, lambda: patient.post(URL, _entry()), status=201)
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    if db.engine.dialect.name == "postgresql":
+        assert len(writes) == 1 and all(t in writes[0] for t in ("UPDATE users", "INTO intake", "INTO patient_days"))
+    else:
+        assert len(writes) == 3
+    day = patient.get("/api/v1/patients/me/today").json
+    assert day["calcium"]["total_mg"] == 500
 
 
 def test_same_id_with_a_different_body_is_409(patient):
