@@ -249,7 +249,8 @@ def _plan_rules(session, work: _Plan, reminder_id) -> None:
                 Reminder.planned_zone != User.timezone,
             )
         )
-    rows = session.execute(stmt).all()
+    # In one order for every planner, so that two passes planning the same rules wait for each other, not deadlock.
+    rows = session.execute(stmt.order_by(Reminder.id)).all()
     since = work.now.date() - timedelta(days=3)
     table = Reminder.__table__
     for i in range(0, len(rows), CHUNK):
