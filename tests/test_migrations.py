@@ -252,3 +252,47 @@ def test_the_panel_summary_revision_sums_existing_logs_per_day_and_downgrades_cl
             tables = set(sa_inspect(conn).get_table_names())
         assert not tables & {"patient_days", "panel_status", "panel_flags"}
         db.engine.dispose()
+
+
+def test_the_planned_rules_revision_leaves_existing_rules_for_the_first_pass_to_plan_once(tmp_path):
+    """Rules stored before revision 0011 come out of it unplanned, so the first periodic pass plans each of them
+    (and the next one none); going back to 0010 keeps them and their occurrences."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from bonecare.reminders.planner import plan
+
+    app = _old_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            _old_patient(conn, "Europe/Paris")
+            conn.execute(
+                text(
+                    "INSERT INTO reminders (id, patient_id, kind, time_of_day, days_of_week, enabled, skip_if_done, "
+                    "created_at, updated_at, version) VALUES ('0000000000000000000000000000000b', "
+                    "'0000000000000000000000000000000a', 'supplement', '08:00', 'mon,tue,wed,thu,fri,sat,sun', 1, "
+                    "1, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 0)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            assert tuple(conn.execute(text("SELECT replan_at, planned_zone FROM reminders")).one()) == (None, None)
+        now = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
+        assert plan(db.session, now)["rules"] == 1
+        db.session.commit()
+        assert plan(db.session, now)["rules"] == 0
+        db.session.commit()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT planned_zone FROM reminders")).scalar_one() == "Europe/Paris"
+            assert conn.execute(text("SELECT count(*) FROM occurrences")).scalar_one() == 3
+        db.session.remove()
+        downgrade(revision="0010")
+        with db.engine.connect() as conn:
+            assert "replan_at" not in {c["name"] for c in sa_inspect(conn).get_columns("reminders")}
+            assert (
+                conn.execute(text("SELECT count(*) FROM occurrences WHERE reminder_id IS NOT NULL")).scalar_one() == 3
+            )
+        db.engine.dispose()

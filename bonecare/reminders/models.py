@@ -40,6 +40,10 @@ class Reminder(Versioned, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How far the planner has planned the rule: when its horizon next moves on, and the zone it was planned in (a
+    # change of her zone re-plans it); None, never planned, or to be planned again at the next pass.
+    replan_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    planned_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 def target_hash(platform: str, target: str) -> str:
@@ -93,6 +97,9 @@ class Occurrence(db.Model):
     __table_args__ = (
         Index("ix_occurrences_due", "status", "due_at"),
         Index("ix_occurrences_patient_due", "patient_id", "due_at"),
+        # A source's occurrences, as the planner reads them (without, each chunk of rules scans the table).
+        Index("ix_occurrences_reminder", "reminder_id", "local_date"),
+        Index("ix_occurrences_appointment", "appointment_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

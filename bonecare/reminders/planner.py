@@ -2,9 +2,9 @@
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -16,6 +16,11 @@ from bonecare.reminders.schedule import DAILY_GRACE, DXA_GRACE, DXA_LEADS, DXA_T
 
 # How many local days ahead occurrences exist, so that a worker that was down finds them waiting.
 HORIZON_DAYS = 2
+# A rule's horizon moves on at a minute of its own in the first hours of her local day, so that the rules of one
+# zone do not all come due in one pass (a day's slack is left: tomorrow's occurrence exists already).
+SPREAD_MINUTES = 12 * 60
+# Rules reconciled together: their occurrences read in one statement, their changes written in a few.
+CHUNK = 1000
 
 # Generic words only: a notification on a lock screen names no drug, dose or result.
 DEFAULT_WORDS = {
@@ -26,7 +31,7 @@ DEFAULT_WORDS = {
 }
 
 
-def words_for(reminder: Reminder) -> tuple[str, str]:
+def words_for(reminder) -> tuple[str, str]:
     """The title and body of a rule's notifications: the patient's own, else generic ones."""
     title, body = DEFAULT_WORDS[reminder.kind]
     return reminder.title or title, reminder.body or body
@@ -39,7 +44,7 @@ def _dates(start: date, end: date):
         day += timedelta(days=1)
 
 
-def _desired_for_rule(reminder: Reminder, timezone: str, now: datetime, extra: set[date]) -> dict:
+def _desired_for_rule(reminder, timezone: str, now: datetime, extra: set[date]) -> dict:
     """key -> (local date, due instant) of a live rule over the planning window."""
     start = local_date_of(now - DAILY_GRACE, timezone) - timedelta(days=1)
     end = local_date_of(now, timezone) + timedelta(days=HORIZON_DAYS)
@@ -51,7 +56,7 @@ def _desired_for_rule(reminder: Reminder, timezone: str, now: datetime, extra: s
     return out
 
 
-def _desired_for_appointment(appointment: DxaAppointment, timezone: str) -> dict:
+def _desired_for_appointment(appointment, timezone: str) -> dict:
     """key -> (local date, due instant): 7 days and 1 day before, at 09:00 local."""
     if appointment.deleted_at is not None:
         return {}
@@ -68,11 +73,10 @@ class _Plan:
     def __init__(self, now: datetime):
         self.now = now
         self.inserts: list[dict] = []
-        self.counts = {"created": 0, "moved": 0, "cancelled": 0, "restored": 0}
+        self.changes: defaultdict[tuple, list[dict]] = defaultdict(list)
+        self.counts = {"rules": 0, "created": 0, "moved": 0, "cancelled": 0, "restored": 0}
 
-    def reconcile(
-        self, *, desired: dict, existing: list[Occurrence], since: datetime, grace: timedelta, base: dict
-    ) -> None:
+    def reconcile(self, *, desired: dict, existing: list, since: datetime, grace: timedelta, base: dict) -> None:
         """Bring one source's occurrences to what it wants now. Only pending occurrences in the future move
         or go; a past one keeps its recorded state; a missing one is created unless it is older than its
         grace window or than the source itself."""
@@ -95,42 +99,57 @@ class _Plan:
             elif occ.status == "pending" and occ.due_at > now:
                 if (occ.due_at, occ.title, occ.body) != (due, title, body):
                     if due >= now:
-                        occ.due_at, occ.local_date, occ.title, occ.body = due, day, title, body
-                        occ.next_attempt_at, occ.updated_at = None, now
-                        self.counts["moved"] += 1
+                        self._change(
+                            occ, "moved", due_at=due, local_date=day, title=title, body=body, next_attempt_at=None
+                        )
                     else:
                         self._cancel(occ)
             elif occ.status == "cancelled" and due > now and occ.due_at > now - grace:
-                occ.status, occ.due_at, occ.local_date, occ.title, occ.body = "pending", due, day, title, body
-                occ.attempts, occ.next_attempt_at, occ.last_error, occ.updated_at = 0, None, None, now
-                self.counts["restored"] += 1
+                self._change(
+                    occ,
+                    "restored",
+                    status="pending",
+                    due_at=due,
+                    local_date=day,
+                    title=title,
+                    body=body,
+                    attempts=0,
+                    next_attempt_at=None,
+                    last_error=None,
+                )
         for occ in existing:
             if occ.key not in desired and occ.status == "pending" and occ.due_at > now:
                 self._cancel(occ)
 
-    def _cancel(self, occ: Occurrence) -> None:
-        occ.status, occ.updated_at, occ.last_error = "cancelled", self.now, "re-planned"
-        self.counts["cancelled"] += 1
+    def _cancel(self, occ) -> None:
+        self._change(occ, "cancelled", status="cancelled", last_error="re-planned")
+
+    def _change(self, occ, count: str, **values) -> None:
+        """A change of a stored occurrence, made only if it is still in the state it was read in (a worker may have
+        claimed it since)."""
+        values["updated_at"] = self.now
+        self.changes[tuple(values)].append({"_id": occ.id, "_was": occ.status, **values})
+        self.counts[count] += 1
 
     def flush(self, session) -> None:
-        """Insert the new occurrences; a key another planner made first is left as it is."""
+        """Write the changes; insert the new occurrences, a key another planner made first left as it is."""
+        table = Occurrence.__table__
+        for rows in self.changes.values():
+            session.execute(
+                table.update().where(table.c.id == bindparam("_id"), table.c.status == bindparam("_was")), rows
+            )
+        self.changes.clear()
         if not self.inserts:
             return
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        for i in range(0, len(self.inserts), 500):
-            chunk = [
-                {
-                    **row,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                    "status": "pending",
-                    "attempts": 0,
-                    "late": False,
-                }
-                for row in self.inserts[i : i + 500]
-            ]
-            result = session.execute(insert(Occurrence).values(chunk).on_conflict_do_nothing(index_elements=["key"]))
-            self.counts["created"] += max(result.rowcount or 0, 0)
+        fixed = {"created_at": self.now, "updated_at": self.now, "status": "pending", "attempts": 0, "late": False}
+        # One statement run for many rows (batched by the driver, compiled once): not a VALUES list compiled anew.
+        result = session.execute(
+            insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id),
+            [{**row, **fixed} for row in self.inserts],
+        )
+        self.counts["created"] += len(result.all())
+        self.inserts.clear()
 
 
 def _cancel_orphans(session, now: datetime, reminder_id: uuid.UUID | None = None) -> int:
@@ -156,8 +175,10 @@ def _cancel_orphans(session, now: datetime, reminder_id: uuid.UUID | None = None
 
 
 def plan(session, now: datetime, *, reminder_id: uuid.UUID | None = None) -> dict:
-    """One planning pass (everything, or one rule) in the caller's transaction, which commits it; returns what
-    it changed. A deleted or disabled rule is left to _cancel_orphans, which cancels its pending occurrences."""
+    """One planning pass in the caller's transaction, which commits it; returns what it changed. Either one rule,
+    or the rules that need it (never planned, their horizon moved on, their patient's zone changed) and every
+    upcoming appointment: a pass after a quiet five minutes reads no rule. A deleted or disabled rule is left to
+    _cancel_orphans, which cancels its pending occurrences."""
     work = _Plan(now)
     work.counts["cancelled"] += _cancel_orphans(session, now, reminder_id)
     _plan_rules(session, work, reminder_id)
@@ -167,65 +188,123 @@ def plan(session, now: datetime, *, reminder_id: uuid.UUID | None = None) -> dic
     return work.counts
 
 
+# The columns of an occurrence that reconciling reads (not whole objects: a full pass reads hundreds of thousands).
+_SEEN = (
+    Occurrence.id,
+    Occurrence.key,
+    Occurrence.status,
+    Occurrence.due_at,
+    Occurrence.local_date,
+    Occurrence.title,
+    Occurrence.body,
+)
+
+
 def _existing(session, column, ids: list, since: date) -> dict:
     """The planned occurrences of these sources from a local date on, grouped by source: a snooze is the patient's,
     not the source's, so reconciling never moves or cancels one."""
     grouped = defaultdict(list)
     for i in range(0, len(ids), 500):
-        rows = session.scalars(
-            select(Occurrence).where(
+        rows = session.execute(
+            select(column, *_SEEN).where(
                 column.in_(ids[i : i + 500]), Occurrence.local_date >= since, Occurrence.key.not_like(f"{SNOOZE}%")
             )
         ).all()
         for occ in rows:
-            grouped[getattr(occ, column.key)].append(occ)
+            grouped[occ[0]].append(occ)
     return grouped
 
 
+def _replan_at(rule_id: uuid.UUID, timezone: str, now: datetime) -> datetime:
+    """When a rule planned at `now` next needs planning: at its minute of her next local day's first hours, when its
+    horizon has moved on a day."""
+    tomorrow = local_date_of(now, timezone) + timedelta(days=1)
+    return local_instant(tomorrow, time(0, 0), timezone) + timedelta(minutes=rule_id.int % SPREAD_MINUTES)
+
+
 def _plan_rules(session, work: _Plan, reminder_id) -> None:
+    """Reconcile one rule, or the rules that need it, a chunk at a time, and record how far each is planned."""
     stmt = (
-        select(Reminder, User.timezone)
+        select(
+            Reminder.id,
+            Reminder.patient_id,
+            Reminder.kind,
+            Reminder.title,
+            Reminder.body,
+            Reminder.time_of_day,
+            Reminder.days_of_week,
+            Reminder.created_at,
+            User.timezone,
+        )
         .join(User, User.id == Reminder.patient_id)
         .where(Reminder.deleted_at.is_(None), Reminder.enabled.is_(True), User.erase_after.is_(None))
     )
     if reminder_id is not None:
         stmt = stmt.where(Reminder.id == reminder_id)
-    rows = session.execute(stmt).all()
-    since = work.now.date() - timedelta(days=3)
-    existing = _existing(session, Occurrence.reminder_id, [r.id for r, _ in rows], since)
-    for reminder, timezone in rows:
-        current = existing.get(reminder.id, [])
-        extra = {o.local_date for o in current if o.status == "pending" and o.due_at > work.now}
-        title, body = words_for(reminder)
-        work.reconcile(
-            desired=_desired_for_rule(reminder, timezone, work.now, extra),
-            existing=current,
-            since=reminder.created_at,
-            grace=DAILY_GRACE,
-            base={
-                "patient_id": reminder.patient_id,
-                "reminder_id": reminder.id,
-                "appointment_id": None,
-                "kind": reminder.kind,
-                "title": title,
-                "body": body,
-            },
+    else:
+        stmt = stmt.where(
+            or_(
+                Reminder.replan_at.is_(None),
+                Reminder.replan_at <= work.now,
+                Reminder.planned_zone != User.timezone,
+            )
         )
+    # In one order for every planner, so that two passes planning the same rules wait for each other, not deadlock.
+    rows = session.execute(stmt.order_by(Reminder.id)).all()
+    since = work.now.date() - timedelta(days=3)
+    table = Reminder.__table__
+    for i in range(0, len(rows), CHUNK):
+        chunk = rows[i : i + CHUNK]
+        existing = _existing(session, Occurrence.reminder_id, [r.id for r in chunk], since)
+        for rule in chunk:
+            current = existing.get(rule.id, [])
+            extra = {o.local_date for o in current if o.status == "pending" and o.due_at > work.now}
+            title, body = words_for(rule)
+            work.reconcile(
+                desired=_desired_for_rule(rule, rule.timezone, work.now, extra),
+                existing=current,
+                since=rule.created_at,
+                grace=DAILY_GRACE,
+                base={
+                    "patient_id": rule.patient_id,
+                    "reminder_id": rule.id,
+                    "appointment_id": None,
+                    "kind": rule.kind,
+                    "title": title,
+                    "body": body,
+                },
+            )
+        session.execute(
+            table.update().where(table.c.id == bindparam("_id")),
+            [
+                {"_id": r.id, "replan_at": _replan_at(r.id, r.timezone, work.now), "planned_zone": r.timezone}
+                for r in chunk
+            ],
+        )
+        work.counts["rules"] += len(chunk)
+        work.flush(session)
 
 
 def _plan_appointments(session, work: _Plan) -> None:
     first_day = work.now.date() - timedelta(days=2)
     stmt = (
-        select(DxaAppointment, User.timezone)
+        select(
+            DxaAppointment.id,
+            DxaAppointment.patient_id,
+            DxaAppointment.scheduled_for,
+            DxaAppointment.deleted_at,
+            DxaAppointment.created_at,
+            User.timezone,
+        )
         .join(User, User.id == DxaAppointment.patient_id)
         .where(DxaAppointment.scheduled_for >= first_day, User.erase_after.is_(None))
     )
     rows = session.execute(stmt).all()
-    existing = _existing(session, Occurrence.appointment_id, [a.id for a, _ in rows], date.min)
+    existing = _existing(session, Occurrence.appointment_id, [a.id for a in rows], date.min)
     title, body = DEFAULT_WORDS["dxa"]
-    for appointment, timezone in rows:
+    for appointment in rows:
         work.reconcile(
-            desired=_desired_for_appointment(appointment, timezone),
+            desired=_desired_for_appointment(appointment, appointment.timezone),
             existing=existing.get(appointment.id, []),
             since=appointment.created_at,
             grace=DXA_GRACE,

@@ -251,8 +251,9 @@ def delete_device(session, caller, pid, device_id: uuid.UUID, expected: int | No
 
 def silence(session, patient_id: uuid.UUID, now: datetime) -> None:
     """Stop every reminder of a patient at once (her account's deletion): her devices buried, her occurrences not
-    yet sent cancelled; the planner plans nothing more for a patient whose deletion is pending. The caller holds
-    her row's lock and commits."""
+    yet sent cancelled; the planner plans nothing more for a patient whose deletion is pending, and her rules are
+    left unplanned, so that the pass after a sign-in that cancels it plans them again. The caller holds her row's
+    lock and commits."""
     for device in session.scalars(
         select(Device).where(Device.patient_id == patient_id, Device.deleted_at.is_(None))
     ).all():
@@ -261,6 +262,12 @@ def silence(session, patient_id: uuid.UUID, now: datetime) -> None:
         update(Occurrence)
         .where(Occurrence.patient_id == patient_id, Occurrence.status.in_(("pending", "claimed")))
         .values(status="cancelled", updated_at=now, last_error="account deleted", claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Reminder)
+        .where(Reminder.patient_id == patient_id)
+        .values(replan_at=None, planned_zone=None)
         .execution_options(synchronize_session=False)
     )
 
