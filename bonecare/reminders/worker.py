@@ -61,9 +61,10 @@ def _clock(app, now: datetime | None):
 
 
 def run_plan(app, now: datetime | None = None) -> dict:
-    """Plan every patient's occurrences: one transaction."""
+    """Plan the rules that need it: one transaction, by one worker at a time (another's pass is skipped, {}: the
+    two would read and reconcile the same rules)."""
     with app.app_context():
-        counts = plan(db.session, _clock(app, now).now())
+        counts = plan(db.session, _clock(app, now).now()) if _turn(db.session, PLAN_LOCK) else {}
         db.session.commit()
         return counts
 
@@ -124,7 +125,7 @@ def run_panel(app, now: datetime | None = None) -> int:
         now = _clock(app, now).now()
         while (
             not stopping(app).is_set()
-            and _panel_turn(db.session)
+            and _turn(db.session, PANEL_LOCK)
             and (count := panel.refresh(db.session, now, batch=panel.CHUNK))
         ):
             db.session.commit()
@@ -133,17 +134,18 @@ def run_panel(app, now: datetime | None = None) -> int:
     return done
 
 
-# The advisory lock of the panel job, a number of our own (pg_try_advisory_xact_lock takes a 64-bit key).
+# The advisory locks of the plan and panel jobs, numbers of our own (pg_try_advisory_xact_lock takes 64 bits).
 PANEL_LOCK = 0x626F6E6563617265  # "bonecare"
+PLAN_LOCK = PANEL_LOCK + 1
 
 
-def _panel_turn(session) -> bool:
-    """Whether this worker refreshes panel rows in this transaction: on PostgreSQL one worker at a time (an
-    advisory lock held until the transaction ends), so that two workers never recompute the same rows; SQLite
-    writes one transaction at a time anyway."""
+def _turn(session, lock: int) -> bool:
+    """Whether this worker runs a job's work in this transaction: on PostgreSQL one worker at a time (an advisory
+    lock held until the transaction ends), so that two workers never do the same work twice; SQLite writes one
+    transaction at a time anyway."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(PANEL_LOCK))))
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(lock))))
 
 
 def run_daily(app, now: datetime | None = None) -> dict:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bonecare.dxa.models import DxaAppointment
 from bonecare.extensions import db
 from bonecare.reminders import dispatch, queue, worker
-from bonecare.reminders.models import Occurrence
+from bonecare.reminders.models import Occurrence, Reminder
 from tests.reminders.conftest import at
 
 
@@ -354,3 +354,18 @@ def test_one_worker_at_a_time_refreshes_the_panel(app, auth):
         assert worker.run_panel(app) == 0
         other.rollback()
     assert worker.run_panel(app) == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("BONECARE_TEST_DATABASE_URL"), reason="needs PostgreSQL")
+def test_one_worker_at_a_time_plans(app, auth):
+    """While another worker holds the plan job's turn, this one's pass reads no rule; once it ends, it plans."""
+    _rule(auth.as_patient())
+    with app.app_context():
+        db.session.execute(Reminder.__table__.update().values(replan_at=None))  # due for the next pass
+        db.session.commit()
+        with db.engine.connect() as other:
+            assert other.scalar(select(func.pg_try_advisory_xact_lock(worker.PLAN_LOCK)))
+            assert worker.run_plan(app) == {}
+            other.rollback()
+    assert worker.run_plan(app)["rules"] == 1
