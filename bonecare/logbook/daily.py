@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bonecare.accounts.sync import stamp_clause
-from bonecare.database import UTCDateTime, insert_for
+from bonecare.database import UTCDateTime, insert_for, values_of
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.extensions import db
 from bonecare.habits.models import HabitDay
@@ -186,12 +186,12 @@ def _contribution(entry) -> dict:
     return _day_row(entry.patient_id, entry.local_date, entry.created_at, values)
 
 
-def logged(session, entry, values: dict):
+def logged(session, entry):
     """PostgreSQL: a new intake or exercise entry stamped with the patient's next version, inserted once and counted
     in its day in one statement (data-modifying CTEs): the patient's row lock, which the stamp takes and her every
     write queues on, is held for one round trip and the commit instead of three round trips and the commit.
-    `values` are the entry's columns but its version; returns its stored row, or None if its id was taken (the
-    stamp was made: the caller gives it back)."""
+    Returns its stored row, or None if its id was taken (the stamp was made: the caller gives it back)."""
+    values = {name: value for name, value in values_of(entry).items() if name != "version"}
     # Every parameter named by its part: the ones named as a column of the tables written would become SET values
     # of the stamp's UPDATE (SQLAlchemy gives a statement's parameters to each DML in it).
     params = {f"entry_{name}": value for name, value in values.items()}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bonecare.accounts.access import open_record
 from bonecare.accounts.sync import check_version, stamp, unstamp
-from bonecare.database import adopt, assign, fingerprint, insert_once, owned, stored_twin, values_of
+from bonecare.database import adopt, assign, fingerprint, insert_once, owned, stored_twin
 from bonecare.errors import ClockSkew
 from bonecare.localtime import stated_local_date
 from bonecare.logbook import daily
@@ -48,7 +48,7 @@ def _store(session, entry, repeats, now: datetime) -> tuple[object, bool]:
     commits): (entry, True), or (its stored twin, False) for a retry. One statement on PostgreSQL (daily.logged)."""
     if session.get_bind().dialect.name == "postgresql":
         entry.updated_at = now
-        row = daily.logged(session, entry, {k: v for k, v in values_of(entry).items() if k != "version"})
+        row = daily.logged(session, entry)
         if row is not None:
             return adopt(session, entry, row), True
         unstamp(session, entry.patient_id)
