@@ -156,7 +156,7 @@ def _history(call, patient: world.Account, days: int = 60) -> None:
 
 def bench_bonecare(label: str, database_url: str, args, workdir: Path, bare_base: str) -> list[dict]:
     """Serve bonecare and its peer on this database and measure each endpoint on bare Flask, bonecare and the peer,
-    back to back; then bonecare's memory over many requests."""
+    in turn, round after round; then bonecare's memory over many requests."""
     env = server.app_env(database_url)
     server.flask(env, "db", "upgrade")
     port, peer_port = server.free_port(), server.free_port()
@@ -250,7 +250,7 @@ def report(rows: list[dict], args) -> None:
         f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{args.seconds}s, medians of {args.rounds} rounds; "
         f"gunicorn --workers {WORKERS} --threads "
         f"{THREADS} for every app; ratio = requests/s over the peer's, bare = over bare Flask's (POST or GET /echo),"
-        " each measured back to back with the others\n"
+        " the apps measured in turn, round after round\n"
     )
     print(
         f"{'database':<12}{'endpoint':<15}{'app':<12}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>7}{'bare':>6}"

@@ -20,22 +20,17 @@ def _step(by: int):
     )
 
 
-# Built once: every change runs one, and building a statement costs more than running it.
-_STAMP, _UNSTAMP = _step(1).returning(User.sync_clock), _step(-1)
+# Built once: every change runs one, and building a statement costs more than running it. STAMP is also nested
+# (as a CTE, with its patient_id parameter) by a write that takes its version in the statement that makes it.
+STAMP, _UNSTAMP = _step(1).returning(User.sync_clock), _step(-1)
 
 
 def stamp(session, patient_id, record, now: datetime) -> int:
     """Give a changed record (or tombstone) the patient's next version and `updated_at`; the row lock this takes
     is held until the use case commits."""
-    version = session.execute(_STAMP, {"patient_id": patient_id}).scalar_one()
+    version = session.execute(STAMP, {"patient_id": patient_id}).scalar_one()
     record.version, record.updated_at = version, now
     return version
-
-
-def stamp_clause():
-    """The stamp as a statement to nest (as a CTE, with the patient_id parameter), for a write that takes its version
-    in the statement that makes it."""
-    return _STAMP
 
 
 def unstamp(session, patient_id) -> None:

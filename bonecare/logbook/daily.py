@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bonecare.accounts.sync import stamp_clause
+from bonecare.accounts.sync import STAMP
 from bonecare.database import UTCDateTime, insert_for, values_of
 from bonecare.exercise.models import KINDS, Exercise
 from bonecare.extensions import db
@@ -154,10 +154,6 @@ def _upsert_statement(insert_construct, replaced: tuple[str, ...], only_after=No
     )
 
 
-def _count(session, patient_id, day, at, replaced: tuple[str, ...], values: dict) -> None:
-    session.execute(_upsert_statement(insert_for(session), replaced), _day_row(patient_id, day, at, values))
-
-
 def _day_row(patient_id, day, at, values: dict) -> dict:
     return {"patient_id": patient_id, "local_date": day, **dict.fromkeys(SUMS, 0), **values, "logged_at": at}
 
@@ -191,7 +187,7 @@ def logged(session, entry):
     in its day in one statement (data-modifying CTEs): the patient's row lock, which the stamp takes and her every
     write queues on, is held for one round trip and the commit instead of three round trips and the commit.
     Returns its stored row, or None if its id was taken (the stamp was made: the caller gives it back)."""
-    values = {name: value for name, value in values_of(entry).items() if name != "version"}
+    values = values_of(entry)  # its version is the stamp's, in the statement
     # Every parameter named by its part: the ones named as a column of the tables written would become SET values
     # of the stamp's UPDATE (SQLAlchemy gives a statement's parameters to each DML in it).
     params = {f"entry_{name}": value for name, value in values.items()}
@@ -203,7 +199,7 @@ def logged(session, entry):
 @cache
 def _logged_statement(model, names: tuple[str, ...]):
     table = model.__table__
-    clock = stamp_clause().cte("clock")
+    clock = STAMP.cte("clock")
     given = select(*(bindparam(f"entry_{name}", type_=table.c[name].type) for name in names), clock.c.sync_clock)
     entry = (
         postgresql_insert(table)
@@ -222,7 +218,8 @@ _HABITS = ("habits", "drinks", "cigarettes")
 def habits_set(session, record) -> None:
     """Put a day's habits record (new, revived or replaced: one a day) in its day: one upsert."""
     values = {"habits": 1, "drinks": record.alcohol_drinks, "cigarettes": record.cigarettes}
-    _count(session, record.patient_id, record.local_date, record.updated_at, _HABITS, values)
+    row = _day_row(record.patient_id, record.local_date, record.updated_at, values)
+    session.execute(_upsert_statement(insert_for(session), _HABITS), row)
 
 
 def rebuild(session, patient_ids=None) -> int:

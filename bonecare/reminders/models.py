@@ -42,7 +42,7 @@ class Reminder(Versioned, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How far the planner has planned the rule: when its horizon next moves on, and the zone it was planned in (a
     # change of her zone re-plans it); None, never planned, or to be planned again at the next pass.
-    replan_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    replan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_zone: Mapped[str | None] = mapped_column(String(64))
 
 

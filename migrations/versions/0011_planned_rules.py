@@ -1,5 +1,5 @@
 """planned rules: each reminder rule records how far the planner has planned it (`replan_at`, when its horizon
-next moves on, indexed, and `planned_zone`, the zone it was planned in), so that a periodic pass reads only the
+next moves on, and `planned_zone`, the zone it was planned in), so that a periodic pass reads only the
 rules that need it; existing rules start unplanned (NULL), so the first pass after this revision plans each once;
 occurrences indexed by their rule and by their appointment, as the planner reads them
 
@@ -26,7 +26,6 @@ depends_on = None
 def upgrade():
     op.add_column("reminders", sa.Column("replan_at", bonecare.database.UTCDateTime(timezone=True), nullable=True))
     op.add_column("reminders", sa.Column("planned_zone", sa.String(length=64), nullable=True))
-    op.create_index(op.f("ix_reminders_replan_at"), "reminders", ["replan_at"], unique=False)
     op.create_index("ix_occurrences_reminder", "occurrences", ["reminder_id", "local_date"], unique=False)
     op.create_index("ix_occurrences_appointment", "occurrences", ["appointment_id"], unique=False)
 
@@ -34,6 +33,5 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_occurrences_appointment", table_name="occurrences")
     op.drop_index("ix_occurrences_reminder", table_name="occurrences")
-    op.drop_index(op.f("ix_reminders_replan_at"), table_name="reminders")
     op.drop_column("reminders", "planned_zone")
     op.drop_column("reminders", "replan_at")
